@@ -1,0 +1,190 @@
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	COPY(c->company_name, "");
+	COPY(c->statements_out_dir, "out/statements");
+	c->expiring_days = 90;
+	c->transport = MAIL_OUTBOX;
+	COPY(c->outbox_dir, "out/mail");
+	COPY(c->msmtp, "/usr/bin/msmtp");
+	COPY(c->msmtp_config, "/etc/msmtprc");
+	COPY(c->msmtp_account, "default");
+	COPY(c->mail_from, "");
+	c->parallel = 4;
+	c->max_attempts = 5;
+	COPY(c->timezone, "local");
+}
+
+struct reader {
+	FILE *f;
+	int line;
+};
+
+struct parse {
+	struct config *c;
+	struct reader *r;
+	const char *path;
+	struct err *e;
+	int failed;
+};
+
+static char *config_reader(char *str, int num, void *stream)
+{
+	struct reader *r = stream;
+	char *s = fgets(str, num, r->f);
+
+	if (s)
+		r->line++;
+	return s;
+}
+
+static int fail(struct parse *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int fail(struct parse *p, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	if (p->failed)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err_set(p->e, EXIT_USAGE, "%s:%d: %s", p->path, p->r->line, msg);
+	p->failed = 1;
+	return 0;
+}
+
+static int set_str(struct parse *p, char *dst, size_t n, const char *v,
+		   const char *key, int unescape)
+{
+	size_t o = 0;
+
+	for (const char *s = v; *s; s++) {
+		char ch = *s;
+		if (unescape && s[0] == '\\' && s[1] == 'n') {
+			ch = '\n';
+			s++;
+		}
+		if (o + 1 >= n)
+			return fail(p, "%s: value is too long", key);
+		dst[o++] = ch;
+	}
+	dst[o] = '\0';
+	return 1;
+}
+
+static int set_int(struct parse *p, int *dst, const char *v, const char *key,
+		   int lo, int hi)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < lo || n > hi) {
+		char range[64];
+		snprintf(range, sizeof(range), "a whole number from %d to %d", lo, hi);
+		return fail(p, "%s: expected %s", key, range);
+	}
+	*dst = (int)n;
+	return 1;
+}
+
+static int config_handler(void *user, const char *section, const char *name,
+			  const char *value)
+{
+	struct parse *p = user;
+	struct config *c = p->c;
+
+#define IS(s, k) (strcmp(section, s) == 0 && strcmp(name, k) == 0)
+	if (IS("company", "name"))
+		return set_str(p, c->company_name, sizeof(c->company_name), value, name, 0);
+	if (IS("company", "address"))
+		return set_str(p, c->company_address, sizeof(c->company_address), value, name, 1);
+	if (IS("statements", "out_dir"))
+		return set_str(p, c->statements_out_dir, sizeof(c->statements_out_dir), value, name, 0);
+	if (IS("statements", "expiring_days"))
+		return set_int(p, &c->expiring_days, value, name, 0, 3660);
+	if (IS("mail", "transport")) {
+		if (strcmp(value, "outbox") == 0)
+			c->transport = MAIL_OUTBOX;
+		else if (strcmp(value, "msmtp") == 0)
+			c->transport = MAIL_MSMTP;
+		else
+			return fail(p, "transport: \"%s\" is not outbox or msmtp", value);
+		return 1;
+	}
+	if (IS("mail", "outbox_dir"))
+		return set_str(p, c->outbox_dir, sizeof(c->outbox_dir), value, name, 0);
+	if (IS("mail", "msmtp"))
+		return set_str(p, c->msmtp, sizeof(c->msmtp), value, name, 0);
+	if (IS("mail", "msmtp_config"))
+		return set_str(p, c->msmtp_config, sizeof(c->msmtp_config), value, name, 0);
+	if (IS("mail", "msmtp_account"))
+		return set_str(p, c->msmtp_account, sizeof(c->msmtp_account), value, name, 0);
+	if (IS("mail", "from")) {
+		if (strpbrk(value, "\r\n"))
+			return fail(p, "from: must not hold a line break");
+		return set_str(p, c->mail_from, sizeof(c->mail_from), value, name, 0);
+	}
+	if (IS("mail", "parallel"))
+		return set_int(p, &c->parallel, value, name, 1, 64);
+	if (IS("mail", "max_attempts"))
+		return set_int(p, &c->max_attempts, value, name, 1, 100);
+	if (IS("run", "timezone"))
+		return set_str(p, c->timezone, sizeof(c->timezone), value, name, 0);
+#undef IS
+	if (strcmp(section, "company") && strcmp(section, "statements") &&
+	    strcmp(section, "mail") && strcmp(section, "run"))
+		return fail(p, "unknown section [%s]", section);
+	return fail(p, "unknown key \"%s\" in [%s]", name, section);
+}
+
+int config_load(struct config *c, const char *path, struct err *e)
+{
+	struct reader r = {0};
+	struct parse p = {c, &r, path, e, 0};
+	int rc;
+
+	r.f = fopen(path, "r");
+	if (!r.f)
+		return err_set(e, EXIT_USAGE, "%s: cannot read the configuration: %s",
+			       path, strerror(errno));
+	rc = ini_parse_stream(config_reader, &r, config_handler, &p);
+	fclose(r.f);
+	if (p.failed)
+		return e->exit;
+	if (rc != 0)
+		return err_set(e, EXIT_USAGE, "%s:%d: not a valid INI line (expected "
+			       "[section] or key = value)", path, rc > 0 ? rc : r.line);
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	return 0;
+}
+
+const char *config_pick(const char *explicit_path)
+{
+	const char *env;
+
+	if (explicit_path)
+		return explicit_path;
+	env = getenv("ACCRUE_CONFIG");
+	if (env && *env)
+		return env;
+	if (access("config/accrue.conf", F_OK) == 0)
+		return "config/accrue.conf";
+	return NULL;
+}

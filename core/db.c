@@ -1,0 +1,184 @@
+#include "db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void db_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+PGconn *db_connect(const char *conninfo, struct err *e)
+{
+	const char *keys[] = {"dbname", "application_name", "fallback_application_name", NULL};
+	const char *vals[] = {conninfo ? conninfo : "", "accrue", "accrue", NULL};
+	PGconn *db = PQconnectdbParams(keys, vals, 1);
+
+	if (!db) {
+		err_set(e, EXIT_UNAVAILABLE, "cannot connect to the database: out of memory");
+		return NULL;
+	}
+	if (PQstatus(db) != CONNECTION_OK) {
+		char *msg = PQerrorMessage(db);
+		size_t n = strlen(msg);
+
+		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+			msg[--n] = '\0';
+		err_set(e, EXIT_UNAVAILABLE,
+			"cannot connect to the database: %s\n"
+			"(give a connection with --db or ACCRUE_DB, or set PGHOST/PGDATABASE)",
+			msg);
+		PQfinish(db);
+		return NULL;
+	}
+	PQsetNoticeProcessor(db, db_quiet, NULL);
+	if (db_exec(db, e, "SET client_min_messages = warning", 0, NULL)) {
+		PQfinish(db);
+		return NULL;
+	}
+	return db;
+}
+
+void db_close(PGconn *db)
+{
+	if (db)
+		PQfinish(db);
+}
+
+static int db_fail(PGconn *db, PGresult *r, struct err *e)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_HINT) : NULL;
+	int exit = EXIT_FAIL;
+
+	if (PQstatus(db) != CONNECTION_OK || (state && strncmp(state, "08", 2) == 0) ||
+	    (state && strcmp(state, "57P01") == 0))
+		exit = EXIT_UNAVAILABLE;
+	if (primary) {
+		err_set(e, exit, "database: %s%s%s%s%s%s", primary,
+			detail ? " (" : "", detail ? detail : "", detail ? ")" : "",
+			hint ? "; " : "", hint ? hint : "");
+	} else {
+		char *msg = PQerrorMessage(db);
+		size_t n = strlen(msg);
+
+		while (n && msg[n - 1] == '\n')
+			msg[--n] = '\0';
+		err_set(e, exit, "database: %s", *msg ? msg : "unknown failure");
+	}
+	if (state && e)
+		snprintf(e->sqlstate, sizeof(e->sqlstate), "%s", state);
+	if (state && strcmp(state, "42501") == 0 && e) {
+		size_t n = strlen(e->msg);
+		snprintf(e->msg + n, sizeof(e->msg) - n,
+			 "\n(this database role may not do this: see \"Roles\" in the README)");
+	}
+	return e ? e->exit : exit;
+}
+
+PGresult *db_query(PGconn *db, struct err *e, const char *sql, int nparams,
+		   const char *const *params)
+{
+	PGresult *r = PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return r;
+	db_fail(db, r, e);
+	PQclear(r);
+	return NULL;
+}
+
+int db_exec(PGconn *db, struct err *e, const char *sql, int nparams,
+	    const char *const *params)
+{
+	PGresult *r = db_query(db, e, sql, nparams, params);
+
+	if (!r)
+		return e->exit;
+	PQclear(r);
+	return 0;
+}
+
+int db_exec_script(PGconn *db, struct err *e, const char *sql)
+{
+	PGresult *r = PQexec(db, sql);
+	ExecStatusType st = PQresultStatus(r);
+	int rc = 0;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		rc = db_fail(db, r, e);
+	PQclear(r);
+	return rc;
+}
+
+long long db_affected(PGresult *r)
+{
+	const char *n = PQcmdTuples(r);
+
+	return n && *n ? atoll(n) : 0;
+}
+
+int db_copy_begin(PGconn *db, struct err *e, const char *sql)
+{
+	PGresult *r = PQexec(db, sql);
+	int rc = 0;
+
+	if (PQresultStatus(r) != PGRES_COPY_IN)
+		rc = db_fail(db, r, e);
+	PQclear(r);
+	return rc;
+}
+
+int db_copy_put(PGconn *db, struct err *e, const char *data, size_t len)
+{
+	if (len && PQputCopyData(db, data, (int)len) != 1)
+		return db_fail(db, NULL, e);
+	return 0;
+}
+
+int db_copy_end(PGconn *db, struct err *e, const char *abort_msg)
+{
+	PGresult *r;
+	int rc = 0;
+
+	if (PQputCopyEnd(db, abort_msg) != 1)
+		return db_fail(db, NULL, e);
+	while ((r = PQgetResult(db))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && !abort_msg && !rc)
+			rc = db_fail(db, r, e);
+		PQclear(r);
+	}
+	return rc;
+}
+
+int db_copy_field(struct sbuf *b, const char *s)
+{
+	const char *run = s;
+
+	if (!s)
+		return sbuf_add(b, "\\N", 2);
+	for (const char *p = s; *p; p++) {
+		const char *esc = NULL;
+
+		switch (*p) {
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default: continue;
+		}
+		if (sbuf_add(b, run, (size_t)(p - run)) || sbuf_add(b, esc, 2))
+			return -1;
+		run = p + 1;
+	}
+	return sbuf_adds(b, run);
+}
+
+int db_is(const struct err *e, const char *sqlstate)
+{
+	return strcmp(e->sqlstate, sqlstate) == 0;
+}

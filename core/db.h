@@ -1,0 +1,44 @@
+/*
+ * db: the PostgreSQL adapter (libpq).  Every statement is parameterised
+ * (PQexecParams); bulk rows move with COPY.  A failure fills a struct err
+ * that keeps the SQLSTATE and maps to an exit status: 69 when the server
+ * cannot be reached, 1 otherwise.
+ *
+ * A PGresult returned to the caller is the caller's to PQclear.
+ */
+#ifndef ACCRUE_DB_H
+#define ACCRUE_DB_H
+
+#include <libpq-fe.h>
+
+#include "err.h"
+#include "sbuf.h"
+
+PGconn *db_connect(const char *conninfo, struct err *e);
+void db_close(PGconn *db);
+
+/* Run sql with text parameters; NULL on failure (e filled). */
+PGresult *db_query(PGconn *db, struct err *e, const char *sql, int nparams,
+		   const char *const *params);
+/* The same when the rows are not wanted; returns 0 or the exit status. */
+int db_exec(PGconn *db, struct err *e, const char *sql, int nparams,
+	    const char *const *params);
+/* Plain statements without parameters, several allowed (migrations). */
+int db_exec_script(PGconn *db, struct err *e, const char *sql);
+
+/* Affected-row count of a command result. */
+long long db_affected(PGresult *r);
+
+/* COPY ... FROM STDIN in text format. */
+int db_copy_begin(PGconn *db, struct err *e, const char *sql);
+int db_copy_put(PGconn *db, struct err *e, const char *data, size_t len);
+/* abort_msg non-NULL cancels the COPY. */
+int db_copy_end(PGconn *db, struct err *e, const char *abort_msg);
+
+/* Append s to b escaped for COPY text format; NULL appends \N. */
+int db_copy_field(struct sbuf *b, const char *s);
+
+/* 1 when e holds this SQLSTATE. */
+int db_is(const struct err *e, const char *sqlstate);
+
+#endif

@@ -1,0 +1,82 @@
+#include "text.h"
+
+#include <string.h>
+
+int text_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned c = *p;
+		size_t n;
+		unsigned cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			n = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if ((size_t)(end - p) <= n)
+			return 0;
+		for (size_t i = 1; i <= n; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3F);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+int text_has_crlf(const char *s)
+{
+	return strpbrk(s, "\r\n") != NULL;
+}
+
+int text_email_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (!at || at == s || !at[1] || strchr(at + 1, '@'))
+		return 0;
+	if (!strchr(at + 1, '.') || at[1] == '.' || s[strlen(s) - 1] == '.')
+		return 0;
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= 0x20 || c >= 0x7F || strchr("\"<>(),;:\\[]", c))
+			return 0;
+	}
+	return 1;
+}
+
+int text_safe_filename(const char *s, char *out, size_t n)
+{
+	size_t i = 0;
+
+	if (!*s || n < 2)
+		return -1;
+	for (; s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			 (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+			 (c == '.' && i > 0);
+		if (i + 1 >= n)
+			return -1;
+		out[i] = ok ? (char)c : '_';
+	}
+	out[i] = '\0';
+	return 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * text: checks on text from outside — UTF-8 validity, header safety (no
+ * CR/LF), e-mail address shape — and the safe file-name derivation used for
+ * anything named after a customer number.
+ */
+#ifndef ACCRUE_TEXT_H
+#define ACCRUE_TEXT_H
+
+#include <stddef.h>
+
+/* 1 when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
+int text_utf8_valid(const char *s, size_t len);
+
+/* 1 when s holds a CR or LF (not allowed in anything that reaches an email
+ * header: names, addresses, subjects). */
+int text_has_crlf(const char *s);
+
+/* 1 when s looks like one mailbox address: local@domain, printable ASCII
+ * without spaces, quotes, angle brackets, commas or semicolons. */
+int text_email_valid(const char *s);
+
+/* Copy s into out (size n) keeping [A-Za-z0-9._-] and turning anything else
+ * into '_', never starting with '.', so that the result is one path
+ * component that cannot leave its directory.  Returns 0, or -1 when s is
+ * empty or out is too small. */
+int text_safe_filename(const char *s, char *out, size_t n);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * accrue: the command table and the global options (SPEC §10).
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "db.h"
+#include "log.h"
+
+struct command {
+	const char *name;
+	command_fn fn;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"db", cmd_db, "db migrate: create or upgrade the schema"},
+	{"import", cmd_import, "import customers|programs|tiers|invoices|payments FILE.csv"},
+	{"balances", cmd_balances, "balances [--customer N] [--as-of DATE] [--format table|csv]"},
+	{"history", cmd_history, "history --customer N [--from DATE] [--to DATE] [--format table|csv]"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: accrue [--db CONNINFO] [--config FILE] COMMAND ...\n"
+		"\n"
+		"Runs customer loyalty and reward programs on PostgreSQL.\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %s\n", commands[i].summary);
+	fprintf(out,
+		"\n"
+		"options:\n"
+		"  --db CONNINFO   PostgreSQL connection (else $ACCRUE_DB, else PG* variables)\n"
+		"  --config FILE   configuration (else $ACCRUE_CONFIG, else config/accrue.conf)\n"
+		"  -h, --help      this help; `accrue COMMAND --help` for a command's own\n"
+		"\n"
+		"exit status: 0 ok, 1 failure, 2 usage, 3 finished with exceptions,\n"
+		"65 bad input data, 69 database or mail server unavailable,\n"
+		"75 another run holds the lock\n");
+}
+
+PGconn *app_db(struct app *a, struct err *e)
+{
+	if (!a->db)
+		a->db = db_connect(a->conninfo, e);
+	return a->db;
+}
+
+int app_fail(const struct err *e)
+{
+	fprintf(stderr, "accrue: %s\n", e->msg);
+	return e->exit ? e->exit : EXIT_FAIL;
+}
+
+int app_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "accrue %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see `accrue %s --help`)\n", cmd);
+	return EXIT_USAGE;
+}
+
+int app_date_arg(const char *cmd, const char *opt, const char *v, date_t *out)
+{
+	if (date_parse(v, out))
+		return app_usage(cmd, "%s: \"%s\" is not a date (YYYY-MM-DD)", opt, v);
+	return 0;
+}
+
+date_t app_today(const struct app *a)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (strcmp(a->cfg.timezone, "local") != 0)
+		setenv("TZ", a->cfg.timezone, 1);
+	tzset();
+	localtime_r(&now, &tm);
+	return date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+int app_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct app a = {0};
+	struct err e = {0};
+	const char *cfg_arg = NULL;
+	int c, rc;
+
+	log_init("accrue");
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			a.conninfo = optarg;
+			break;
+		case 'c':
+			cfg_arg = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!a.conninfo) {
+		const char *env = getenv("ACCRUE_DB");
+		if (env && *env)
+			a.conninfo = env;
+	}
+	config_defaults(&a.cfg);
+	a.config_path = config_pick(cfg_arg);
+	if (a.config_path && config_load(&a.cfg, a.config_path, &e))
+		return app_fail(&e);
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, argv[optind]) == 0) {
+			char **sub = argv + optind;
+			int subc = argc - optind;
+
+			optind = 1;  /* each command parses its own options */
+			rc = commands[i].fn(&a, subc, sub);
+			fflush(stdout);
+			db_close(a.db);
+			return rc;
+		}
+	}
+	fprintf(stderr, "accrue: unknown command \"%s\"\n(see `accrue --help`)\n", argv[optind]);
+	return EXIT_USAGE;
+}
