@@ -115,6 +115,18 @@ int db_exec_script(PGconn *db, struct err *e, const char *sql)
 	return rc;
 }
 
+PGresult *db_query_script(PGconn *db, struct err *e, const char *sql)
+{
+	PGresult *r = PQexec(db, sql);
+	ExecStatusType st = PQresultStatus(r);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return r;
+	db_fail(db, r, e);
+	PQclear(r);
+	return NULL;
+}
+
 long long db_affected(PGresult *r)
 {
 	const char *n = PQcmdTuples(r);

@@ -26,6 +26,9 @@ int db_exec(PGconn *db, struct err *e, const char *sql, int nparams,
 /* Plain statements without parameters, several allowed (migrations). */
 int db_exec_script(PGconn *db, struct err *e, const char *sql);
 
+/* Several statements without parameters; the last one's rows, or NULL. */
+PGresult *db_query_script(PGconn *db, struct err *e, const char *sql);
+
 /* Affected-row count of a command result. */
 long long db_affected(PGresult *r);
 

@@ -1,2 +1,593 @@
+/*
+ * accrue import KIND FILE.csv (SPEC §11): customers, programs, tiers,
+ * invoices, payments.
+ *
+ * A file is imported whole or not at all.  One pass reads it with csvin,
+ * checks each field in C (type, caps, UTF-8, no line breaks where a header
+ * could get them) and streams the good rows with COPY into a temporary
+ * staging table.  Then set-based queries check what needs the whole file or
+ * the database (duplicate keys, references, one level of parents, status
+ * transitions), each returning (line, column, message).  Any error at all:
+ * every one is printed as FILE:LINE: column: message (the first 100 by line,
+ * then a count), the transaction is rolled back and the exit status is 65.
+ * Otherwise a few set-based statements upsert by natural key and the counts
+ * of rows inserted, updated and unchanged are printed.
+ *
+ * Absent optional columns take the defaults of SPEC §2, for new and existing
+ * rows alike: the file states the whole record.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "app.h"
-int cmd_import(struct app *a, int argc, char **argv) { (void)a; (void)argc; (void)argv; return 1; }
+#include "csvin.h"
+#include "date.h"
+#include "db.h"
+#include "import_kinds.h"
+#include "log.h"
+#include "money.h"
+#include "sbuf.h"
+#include "text.h"
+
+#define ERRORS_SHOWN 100
+#define ERRORS_KEPT 1000
+#define COPY_CHUNK (1 << 20)
+
+static const char help[] =
+	"usage: accrue import customers|programs|tiers|invoices|payments FILE.csv\n"
+	"\n"
+	"Imports one CSV file (UTF-8, header row, RFC 4180) whole or not at all.\n"
+	"Rows are upserted by their natural key, so importing the same file twice\n"
+	"changes nothing.  Every error is listed as FILE:LINE: column: message and\n"
+	"nothing is written (exit status 65).  See the README for each file's\n"
+	"columns and rules.\n";
+
+struct import_error {
+	long line;
+	long seq;
+	char *text;
+};
+
+struct import {
+	const struct import_kind *kind;
+	const char *path;
+	int colmap[IMPORT_MAX_COLS];  /* file field index → kind column, -1 */
+	int present[IMPORT_MAX_COLS]; /* kind column → file field index, -1 */
+	size_t nfields;
+	int header_done;
+	int header_ok;
+	long rows;
+	long staged;
+
+	struct import_error *errs;
+	size_t nerrs;
+	long total_errors;
+
+	PGconn *db;
+	struct err *e;
+	int db_failed;
+	struct sbuf copy;
+	struct sbuf val;
+};
+
+/* -- errors --------------------------------------------------------------- */
+
+static void error_add(struct import *im, long line, const char *column, const char *msg)
+{
+	struct sbuf b;
+	struct import_error *slot;
+
+	im->total_errors++;
+	if (im->nerrs == ERRORS_KEPT) {
+		/* Keep the earliest lines: replace the latest one kept. */
+		size_t worst = 0;
+		for (size_t i = 1; i < im->nerrs; i++)
+			if (im->errs[i].line > im->errs[worst].line)
+				worst = i;
+		if (im->errs[worst].line <= line)
+			return;
+		free(im->errs[worst].text);
+		slot = &im->errs[worst];
+	} else {
+		if (!im->errs) {
+			im->errs = calloc(ERRORS_KEPT, sizeof(*im->errs));
+			if (!im->errs)
+				return;
+		}
+		slot = &im->errs[im->nerrs++];
+	}
+	sbuf_init(&b, 2048);
+	if (column && *column)
+		sbuf_addf(&b, "%s:%ld: %s: %s", im->path, line, column, msg);
+	else
+		sbuf_addf(&b, "%s:%ld: %s", im->path, line, msg);
+	slot->line = line;
+	slot->seq = im->total_errors;
+	slot->text = b.p ? b.p : strdup("(out of memory)");
+}
+
+static int error_cmp(const void *a, const void *b)
+{
+	const struct import_error *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void errors_print(struct import *im)
+{
+	size_t shown = im->nerrs < ERRORS_SHOWN ? im->nerrs : ERRORS_SHOWN;
+
+	qsort(im->errs, im->nerrs, sizeof(*im->errs), error_cmp);
+	for (size_t i = 0; i < shown; i++)
+		fprintf(stderr, "%s\n", im->errs[i].text);
+	if (im->total_errors > (long)shown)
+		fprintf(stderr, "%s: ... and %ld more errors\n", im->path,
+			im->total_errors - (long)shown);
+	fprintf(stderr, "%s: %ld error%s: nothing was imported; correct the file and "
+		"import it again\n", im->path, im->total_errors,
+		im->total_errors == 1 ? "" : "s");
+}
+
+static void errors_free(struct import *im)
+{
+	for (size_t i = 0; i < im->nerrs; i++)
+		free(im->errs[i].text);
+	free(im->errs);
+}
+
+/* Quote a value for a message: at most 40 bytes, control bytes as '?'. */
+static void quote_value(char *out, size_t n, const char *v)
+{
+	size_t o = 0;
+
+	out[o++] = '"';
+	for (size_t i = 0; v[i] && o + 5 < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (i == 40) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		out[o++] = c < 0x20 || c == 0x7F ? '?' : (char)c;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
+/* -- fields --------------------------------------------------------------- */
+
+static int is_blank(const char *s)
+{
+	return *s == '\0';
+}
+
+/* Check one field and append its staged form to im->val (cleared first).
+ * Returns 0, or -1 after reporting.  `*is_null` is set for SQL NULL. */
+static int field_convert(struct import *im, long line, const struct import_col *c,
+			 const char *v, size_t len, int *is_null)
+{
+	char q[64], msg[256];
+	int64_t n;
+	date_t d;
+
+	sbuf_reset(&im->val);
+	*is_null = 0;
+	if (strlen(v) != len) {
+		error_add(im, line, c->name, "holds a NUL byte");
+		return -1;
+	}
+	if (!text_utf8_valid(v, len)) {
+		error_add(im, line, c->name, "is not valid UTF-8 (save the file as UTF-8)");
+		return -1;
+	}
+	if (is_blank(v)) {
+		if (c->flags & COL_REQUIRED) {
+			error_add(im, line, c->name, "a value is required");
+			return -1;
+		}
+		if (c->dflt)
+			sbuf_adds(&im->val, c->dflt);
+		else
+			*is_null = 1;
+		return 0;
+	}
+	if (len > c->cap) {
+		snprintf(msg, sizeof(msg), "is longer than %zu bytes", c->cap);
+		error_add(im, line, c->name, msg);
+		return -1;
+	}
+	quote_value(q, sizeof(q), v);
+	switch (c->type) {
+	case COL_TEXT:
+		sbuf_adds(&im->val, v);
+		return 0;
+	case COL_NAME:
+		for (const char *p = v; *p; p++) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7F) {
+				error_add(im, line, c->name, text_has_crlf(v)
+					  ? "must not hold a line break"
+					  : "must not hold control characters");
+				return -1;
+			}
+		}
+		sbuf_adds(&im->val, v);
+		return 0;
+	case COL_DATE:
+		if (date_parse(v, &d)) {
+			snprintf(msg, sizeof(msg), "%s is not a date (YYYY-MM-DD)", q);
+			error_add(im, line, c->name, msg);
+			return -1;
+		}
+		sbuf_adds(&im->val, v);
+		return 0;
+	case COL_MONEY:
+	case COL_RATE: {
+		int scale = c->type == COL_RATE ? 4 : 2;
+		enum decimal_status st = decimal_parse(v, scale, &n);
+		char buf[MONEY_FMT_SIZE];
+
+		if (st != DECIMAL_OK) {
+			snprintf(msg, sizeof(msg), "%s %s", q, decimal_status_text(st, scale));
+			error_add(im, line, c->name, msg);
+			return -1;
+		}
+		if (n < c->lo) {
+			snprintf(msg, sizeof(msg), "%s must %s", q,
+				 c->lo > 0 ? "be greater than zero" : "not be negative");
+			error_add(im, line, c->name, msg);
+			return -1;
+		}
+		snprintf(buf, sizeof(buf), "%lld", (long long)n);
+		sbuf_adds(&im->val, buf);
+		return 0;
+	}
+	case COL_INT: {
+		char *end;
+		long long x = strtoll(v, &end, 10);
+
+		if (*end || end == v || x < c->lo || x > c->hi || v[0] == '+' ||
+		    strspn(v, "-0123456789") != len) {
+			snprintf(msg, sizeof(msg), "%s is not a whole number from %lld to %lld",
+				 q, (long long)c->lo, (long long)c->hi);
+			error_add(im, line, c->name, msg);
+			return -1;
+		}
+		sbuf_addf(&im->val, "%lld", x);
+		return 0;
+	}
+	case COL_BOOL:
+		if (strcmp(v, "true") == 0)
+			sbuf_adds(&im->val, "t");
+		else if (strcmp(v, "false") == 0)
+			sbuf_adds(&im->val, "f");
+		else {
+			snprintf(msg, sizeof(msg), "%s is not true or false", q);
+			error_add(im, line, c->name, msg);
+			return -1;
+		}
+		return 0;
+	case COL_ENUM:
+		for (const char *const *e = c->values; *e; e++) {
+			if (strcmp(v, *e) == 0) {
+				sbuf_adds(&im->val, v);
+				return 0;
+			}
+		}
+		{
+			struct sbuf b;
+			sbuf_init(&b, 512);
+			sbuf_addf(&b, "%s is not one of: ", q);
+			for (const char *const *e = c->values; *e; e++)
+				sbuf_addf(&b, "%s%s", e == c->values ? "" : ", ", *e);
+			error_add(im, line, c->name, sbuf_str(&b));
+			sbuf_free(&b);
+		}
+		return -1;
+	case COL_EMAILS: {
+		/* Addresses separated by ';', spaces around them dropped. */
+		const char *p = v;
+		int count = 0;
+
+		while (*p) {
+			char one[321];
+			size_t k;
+
+			while (*p == ' ')
+				p++;
+			k = strcspn(p, ";");
+			while (k && p[k - 1] == ' ')
+				k--;
+			if (k >= sizeof(one)) {
+				error_add(im, line, c->name, "an address is longer than 320 bytes");
+				return -1;
+			}
+			memcpy(one, p, k);
+			one[k] = '\0';
+			if (k && !text_email_valid(one)) {
+				quote_value(q, sizeof(q), one);
+				snprintf(msg, sizeof(msg), "%s is not an e-mail address%s", q,
+					 text_has_crlf(one) ? " (it holds a line break)" : "");
+				error_add(im, line, c->name, msg);
+				return -1;
+			}
+			if (k)
+				sbuf_addf(&im->val, "%s%s", count++ ? ";" : "", one);
+			p += strcspn(p, ";");
+			if (*p == ';')
+				p++;
+		}
+		if (!count)
+			*is_null = 1;
+		return 0;
+	}
+	case COL_LANG:
+		if (len < 2 || len > 8 || strspn(v, "abcdefghijklmnopqrstuvwxyz_-ABCDEFGHIJKLMNOPQRSTUVWXYZ") != len) {
+			snprintf(msg, sizeof(msg), "%s is not a language code (like en or fr)", q);
+			error_add(im, line, c->name, msg);
+			return -1;
+		}
+		sbuf_adds(&im->val, v);
+		return 0;
+	}
+	return -1;
+}
+
+/* -- rows ----------------------------------------------------------------- */
+
+/* Map the header onto the kind's columns.  Unknown and repeated columns are
+ * errors but the rows are still checked (without them); a missing required
+ * column stops the row checks (returns 0). */
+static int header(struct import *im, const struct csvin_row *row)
+{
+	const struct import_kind *k = im->kind;
+	int ok = 1;
+
+	for (size_t i = 0; i < k->ncols; i++)
+		im->present[i] = -1;
+	im->nfields = row->n;
+	for (size_t f = 0; f < row->n; f++) {
+		const char *name = row->field[f];
+		char q[64], msg[256];
+		size_t i;
+
+		im->colmap[f] = -1;
+		for (i = 0; i < k->ncols; i++)
+			if (strcmp(k->cols[i].name, name) == 0)
+				break;
+		quote_value(q, sizeof(q), name);
+		if (i == k->ncols) {
+			struct sbuf b;
+			sbuf_init(&b, 1024);
+			sbuf_addf(&b, "unknown column %s (the %s columns are: ", q, k->name);
+			for (size_t j = 0; j < k->ncols; j++)
+				sbuf_addf(&b, "%s%s", j ? "," : "", k->cols[j].name);
+			sbuf_adds(&b, ")");
+			error_add(im, row->line, name, sbuf_str(&b));
+			sbuf_free(&b);
+		} else if (im->present[i] >= 0) {
+			snprintf(msg, sizeof(msg), "column %s appears twice in the header", q);
+			error_add(im, row->line, name, msg);
+		} else {
+			im->present[i] = (int)f;
+			im->colmap[f] = (int)i;
+		}
+	}
+	for (size_t i = 0; i < k->ncols; i++) {
+		if ((k->cols[i].flags & COL_REQUIRED) && im->present[i] < 0) {
+			error_add(im, row->line, k->cols[i].name, "this required column is missing from the header");
+			ok = 0;
+		}
+	}
+	if (k->one_of[0]) {
+		int a = -1, b = -1;
+		for (size_t i = 0; i < k->ncols; i++) {
+			if (!strcmp(k->cols[i].name, k->one_of[0]))
+				a = im->present[i];
+			if (!strcmp(k->cols[i].name, k->one_of[1]))
+				b = im->present[i];
+		}
+		if (a < 0 && b < 0) {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "the header needs a %s or a %s column",
+				 k->one_of[0], k->one_of[1]);
+			error_add(im, row->line, "", msg);
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
+static int copy_flush(struct import *im)
+{
+	if (im->db_failed || !im->copy.len)
+		return 0;
+	if (db_copy_put(im->db, im->e, im->copy.p, im->copy.len)) {
+		im->db_failed = 1;
+		return -1;
+	}
+	sbuf_reset(&im->copy);
+	return 0;
+}
+
+static int on_row(void *ctx, const struct csvin_row *row)
+{
+	struct import *im = ctx;
+	const struct import_kind *k = im->kind;
+	size_t mark;
+	int bad = 0;
+	char num[32];
+
+	if (!im->header_done) {
+		im->header_done = 1;
+		im->header_ok = header(im, row);
+		return 0;
+	}
+	im->rows++;
+	if (!im->header_ok)
+		return 0;
+	if (row->n != im->nfields) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "the row has %zu field%s, the header has %zu%s", row->n,
+			 row->n == 1 ? "" : "s", im->nfields,
+			 row->n > im->nfields ? " (an unquoted comma? amounts use '.' as the decimal point)" : "");
+		error_add(im, row->line, "", msg);
+		return 0;
+	}
+	mark = im->copy.len;
+	snprintf(num, sizeof(num), "%ld", row->line);
+	sbuf_adds(&im->copy, num);
+	for (size_t i = 0; i < k->ncols; i++) {
+		const struct import_col *c = &k->cols[i];
+		int f = im->present[i], is_null;
+		const char *v = f >= 0 ? row->field[f] : "";
+		size_t len = f >= 0 ? row->len[f] : 0;
+
+		if (field_convert(im, row->line, c, v, len, &is_null)) {
+			bad = 1;
+			continue;
+		}
+		if (!bad) {
+			sbuf_addc(&im->copy, '\t');
+			db_copy_field(&im->copy, is_null ? NULL : sbuf_str(&im->val));
+		}
+	}
+	if (bad) {
+		/* The good rows are still staged so the checks in SQL find the
+		 * errors of the rest of the file too. */
+		im->copy.len = mark;
+		if (im->copy.p)
+			im->copy.p[mark] = '\0';
+		return 0;
+	}
+	if (sbuf_addc(&im->copy, '\n')) {
+		error_add(im, row->line, "", "out of memory staging the row");
+		return 0;
+	}
+	im->staged++;
+	if (im->copy.len >= COPY_CHUNK)
+		copy_flush(im);
+	return 0;
+}
+
+static void on_csv_error(void *ctx, long line, int field, const char *msg)
+{
+	struct import *im = ctx;
+	const char *col = "";
+
+	if (field >= 0 && im->header_done && im->header_ok && (size_t)field < im->nfields &&
+	    im->colmap[field] >= 0)
+		col = im->kind->cols[im->colmap[field]].name;
+	error_add(im, line, col, msg);
+}
+
+/* -- database ------------------------------------------------------------- */
+
+static int run_checks(struct import *im)
+{
+	for (const char *const *q = im->kind->checks; *q; q++) {
+		PGresult *r = db_query(im->db, im->e, *q, 0, NULL);
+
+		if (!r)
+			return -1;
+		for (int i = 0; i < PQntuples(r); i++)
+			error_add(im, atol(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1),
+				  PQgetvalue(r, i, 2));
+		PQclear(r);
+	}
+	return 0;
+}
+
+static int import_run(struct import *im)
+{
+	const struct import_kind *k = im->kind;
+	struct csvin_cb cb = {on_row, on_csv_error, im};
+	struct err ignored;
+	PGresult *r;
+	int rc;
+
+	if ((rc = db_exec(im->db, im->e, "BEGIN", 0, NULL)))
+		return rc;
+	if ((rc = db_exec_script(im->db, im->e, k->prepare_sql)))
+		goto fail;
+	if ((rc = db_copy_begin(im->db, im->e, k->copy_sql)))
+		goto fail;
+	rc = csvin_read(im->path, &cb, im->e);
+	copy_flush(im);
+	if (db_copy_end(im->db, im->db_failed ? &ignored : im->e, NULL) || im->db_failed) {
+		rc = im->e->exit;
+		goto fail;
+	}
+	if (rc)
+		goto fail;
+	if (!im->header_done)
+		error_add(im, 1, "", "the file is empty: a header row is required");
+	if (im->header_ok && run_checks(im)) {
+		rc = im->e->exit;
+		goto fail;
+	}
+	if (im->total_errors) {
+		errors_print(im);
+		rc = EXIT_DATAERR;
+		goto fail;
+	}
+	r = db_query_script(im->db, im->e, k->upsert_sql);
+	if (!r) {
+		rc = im->e->exit;
+		goto fail;
+	}
+	if ((rc = db_exec(im->db, im->e, "COMMIT", 0, NULL))) {
+		PQclear(r);
+		goto fail;
+	}
+	printf("%s: %ld rows: %s inserted, %s updated, %s unchanged", im->path, im->staged,
+	       PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
+	if (PQnfields(r) > 3)
+		printf(", %s removed", PQgetvalue(r, 0, 3));
+	printf("\n");
+	PQclear(r);
+	return 0;
+fail:
+	db_exec(im->db, &ignored, "ROLLBACK", 0, NULL);
+	return rc;
+}
+
+int cmd_import(struct app *a, int argc, char **argv)
+{
+	struct err e = {0};
+	struct import im;
+	const struct import_kind *kind;
+	int rc;
+
+	if (app_wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EXIT_OK;
+	}
+	if (argc != 3)
+		return app_usage("import", "expected a kind and a file: import KIND FILE.csv");
+	kind = import_kind_find(argv[1]);
+	if (!kind)
+		return app_usage("import", "unknown kind \"%s\" (customers, programs, tiers, "
+				 "invoices or payments)", argv[1]);
+	memset(&im, 0, sizeof(im));
+	im.kind = kind;
+	im.path = argv[2];
+	im.e = &e;
+	sbuf_init(&im.copy, 2 * COPY_CHUNK + CSVIN_MAX_ROW * 2);
+	sbuf_init(&im.val, CSVIN_MAX_ROW);
+	if (!(im.db = app_db(a, &e))) {
+		rc = app_fail(&e);
+		goto out;
+	}
+	rc = import_run(&im);
+	if (rc && rc != EXIT_DATAERR)
+		app_fail(&e);
+out:
+	sbuf_free(&im.copy);
+	sbuf_free(&im.val);
+	errors_free(&im);
+	return rc;
+}

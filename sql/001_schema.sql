@@ -4,6 +4,12 @@
 -- in hundredths of a unit; rate_ppm is a percent rate in parts per million.
 -- Dates are business dates (no time zone); *_at columns are wall-clock times.
 
+-- Cents as text with exactly 2 decimals, '-' for negatives (messages, reports).
+CREATE FUNCTION money_text(c bigint) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT CASE WHEN c < 0 THEN '-' ELSE '' END || (abs(c) / 100)::text || '.' ||
+           lpad((abs(c) % 100)::text, 2, '0')
+$$;
+
 CREATE TABLE programs (
     program            text PRIMARY KEY,
     name               text NOT NULL,

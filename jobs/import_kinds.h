@@ -1,0 +1,52 @@
+/*
+ * import_kinds: what each importable file holds (SPEC §11) — its columns
+ * with their types, caps and defaults, the staging table, the set-based
+ * checks and the upsert.  Adding a column is a change here only.
+ */
+#ifndef ACCRUE_IMPORT_KINDS_H
+#define ACCRUE_IMPORT_KINDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IMPORT_MAX_COLS 64
+
+enum col_type {
+	COL_TEXT,    /* free text, line breaks allowed (addresses) */
+	COL_NAME,    /* one line of text: keys, names, codes (no control bytes) */
+	COL_DATE,    /* YYYY-MM-DD */
+	COL_MONEY,   /* plain decimal, 2 decimals → cents; lo is the minimum */
+	COL_RATE,    /* percent, 4 decimals → ppm; lo is the minimum */
+	COL_INT,     /* whole number in lo..hi */
+	COL_BOOL,    /* true / false → t / f */
+	COL_ENUM,    /* one of values */
+	COL_EMAILS,  /* addresses separated by ';' */
+	COL_LANG,    /* a language code */
+};
+
+#define COL_REQUIRED 1u  /* must be in the header and never blank */
+
+struct import_col {
+	const char *name;
+	enum col_type type;
+	unsigned flags;
+	size_t cap;                 /* bytes */
+	int64_t lo, hi;
+	const char *const *values;  /* COL_ENUM, NULL-terminated */
+	const char *dflt;           /* staged when blank or absent; NULL: SQL NULL */
+};
+
+struct import_kind {
+	const char *name;
+	const struct import_col *cols;
+	size_t ncols;
+	const char *one_of[2];      /* the header needs at least one of these */
+	const char *prepare_sql;    /* lock the target, create temp table stage */
+	const char *copy_sql;       /* COPY stage (line, cols...) FROM STDIN */
+	const char *const *checks;  /* each: SELECT line, column, message */
+	const char *upsert_sql;     /* returns inserted, updated, unchanged[, removed] */
+};
+
+const struct import_kind *import_kind_find(const char *name);
+
+#endif
