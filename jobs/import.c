@@ -509,9 +509,13 @@ static int import_run(struct import *im)
 	PGresult *r;
 	int rc;
 
-	if ((rc = db_exec(im->db, im->e, "BEGIN", 0, NULL)))
+	/* The staging table lives in local buffers: give it room (this must
+	 * come before the session's first temporary table). */
+	if ((rc = db_exec(im->db, im->e, "SET temp_buffers = '256MB'", 0, NULL)) ||
+	    (rc = db_exec(im->db, im->e, "BEGIN", 0, NULL)))
 		return rc;
-	if ((rc = db_exec_script(im->db, im->e, k->prepare_sql)))
+	if ((rc = db_exec(im->db, im->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
+	    (rc = db_exec_script(im->db, im->e, k->prepare_sql)))
 		goto fail;
 	if ((rc = db_copy_begin(im->db, im->e, k->copy_sql)))
 		goto fail;
@@ -525,6 +529,9 @@ static int import_run(struct import *im)
 		goto fail;
 	if (!im->header_done)
 		error_add(im, 1, "", "the file is empty: a header row is required");
+	/* Statistics, so the checks below get good plans on a big file. */
+	if (im->staged > 1000 && (rc = db_exec(im->db, im->e, "ANALYZE stage", 0, NULL)))
+		goto fail;
 	if (im->header_ok && run_checks(im)) {
 		rc = im->e->exit;
 		goto fail;
@@ -583,7 +590,7 @@ int cmd_import(struct app *a, int argc, char **argv)
 		goto out;
 	}
 	rc = import_run(&im);
-	if (rc && rc != EXIT_DATAERR)
+	if (rc && e.msg[0])  /* data errors were listed already */
 		app_fail(&e);
 out:
 	sbuf_free(&im.copy);

@@ -66,8 +66,8 @@ static const char *const customer_checks[] = {
 	"  WHERE s.parent IS NOT NULL"
 	"    AND (s.parent = s.customer OR p.customer IS NULL OR p.parent IS NOT NULL)"
 	"  UNION ALL"
-	"  SELECT s.line, 'parent', format('customer \"%s\" is the parent of \"%s\" and cannot have a parent"
-	"                                  itself: one level of parents only', s.customer, min(k.customer))"
+	"  SELECT s.line, 'parent', format('customer \"%s\" is the parent of \"%s\" and cannot have a parent itself: ' ||"
+	"                        'one level of parents only', s.customer, min(k.customer))"
 	"  FROM stage s JOIN merged k ON k.parent = s.customer"
 	"  WHERE s.parent IS NOT NULL AND s.parent <> s.customer"
 	"  GROUP BY s.line, s.customer) e"
@@ -82,8 +82,8 @@ static const struct import_kind customers = {
 	"customers", customer_cols, sizeof(customer_cols) / sizeof(customer_cols[0]),
 	{NULL, NULL},
 	"LOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE;"
-	"CREATE TEMP TABLE stage (line integer, customer text, name text, parent text,"
-	" program text, language text, email text, member_since date,"
+	"CREATE TEMP TABLE stage (line integer, customer text COLLATE \"C\", name text, parent text COLLATE \"C\","
+	" program text COLLATE \"C\", language text, email text, member_since date,"
 	" points_expiry_date date, send_statements boolean, address text) ON COMMIT DROP",
 	"COPY stage FROM STDIN",
 	customer_checks,
@@ -167,7 +167,7 @@ static const struct import_kind programs = {
 	"programs", program_cols, sizeof(program_cols) / sizeof(program_cols[0]),
 	{NULL, NULL},
 	"LOCK TABLE programs IN SHARE ROW EXCLUSIVE MODE;"
-	"CREATE TEMP TABLE stage (line integer, program text, name text, unit text, earning text,"
+	"CREATE TEMP TABLE stage (line integer, program text COLLATE \"C\", name text, unit text, earning text,"
 	" vesting text, basis text, max_payment_days integer, expiry_months integer,"
 	" expiry_days integer, inactivity_days integer, points_type text,"
 	" unit_value_cents bigint, fiscal_year_start integer, expense_account text,"
@@ -257,7 +257,7 @@ static const struct import_kind tiers = {
 	"tiers", tier_cols, sizeof(tier_cols) / sizeof(tier_cols[0]),
 	{"rate_percent", "collection_factor"},
 	"LOCK TABLE tiers IN SHARE ROW EXCLUSIVE MODE;"
-	"CREATE TEMP TABLE stage (line integer, program text, customer text, tier text,"
+	"CREATE TEMP TABLE stage (line integer, program text COLLATE \"C\", customer text COLLATE \"C\", tier text COLLATE \"C\","
 	" category text, lower_cents bigint, upper_cents bigint, rate_ppm bigint,"
 	" factor_cents bigint) ON COMMIT DROP",
 	"COPY stage FROM STDIN",
@@ -300,8 +300,10 @@ static const struct import_col invoice_cols[] = {
 };
 
 static const char *const invoice_checks[] = {
-	"SELECT line, 'invoice', format('document \"%s\" appears twice in the file (first on line %s)', invoice, first)"
-	"  FROM (SELECT line, invoice, min(line) OVER (PARTITION BY invoice) AS first FROM stage) d"
+	"WITH dup AS (SELECT invoice FROM stage GROUP BY invoice HAVING count(*) > 1)"
+	" SELECT line, 'invoice', format('document \"%s\" appears twice in the file (first on line %s)', invoice, first)"
+	"  FROM (SELECT line, invoice, min(line) OVER (PARTITION BY invoice) AS first"
+	"          FROM stage JOIN dup USING (invoice)) d"
 	" WHERE line > first ORDER BY line LIMIT 1000",
 
 	"SELECT s.line, 'customer', format('unknown customer \"%s\" (import customers first)', s.customer)"
@@ -310,23 +312,21 @@ static const char *const invoice_checks[] = {
 
 	/* A credit note's original: an invoice (in the file or stored) of the
 	 * same customer. */
-	"WITH cn AS (SELECT * FROM stage WHERE original IS NOT NULL),"
-	" orig AS ("
-	"  SELECT s.invoice, s.customer, s.kind FROM stage s"
-	"   WHERE s.invoice IN (SELECT original FROM cn)"
-	"  UNION ALL"
-	"  SELECT i.invoice, i.customer, i.kind FROM invoices i"
-	"   WHERE i.invoice IN (SELECT original FROM cn)"
-	"     AND NOT EXISTS (SELECT 1 FROM stage s WHERE s.invoice = i.invoice))"
-	" SELECT s.line, 'original', CASE"
+	"SELECT s.line, 'original', CASE"
 	"    WHEN s.kind <> 'credit_note' THEN 'only a credit note has an original invoice'"
 	"    WHEN o.invoice IS NULL THEN format('unknown original invoice \"%s\"', s.original)"
 	"    WHEN o.kind <> 'invoice' THEN format('\"%s\" is a credit note, not an invoice', s.original)"
 	"    ELSE format('original invoice \"%s\" belongs to customer \"%s\", not \"%s\"',"
 	"                s.original, o.customer, s.customer) END"
-	"  FROM cn s LEFT JOIN orig o ON o.invoice = s.original"
-	" WHERE s.kind <> 'credit_note' OR o.invoice IS NULL OR o.kind <> 'invoice'"
-	"    OR o.customer <> s.customer"
+	"  FROM stage s LEFT JOIN LATERAL ("
+	"        SELECT f.invoice, f.customer, f.kind FROM stage f WHERE f.invoice = s.original"
+	"        UNION ALL"
+	"        SELECT i.invoice, i.customer, i.kind FROM invoices i WHERE i.invoice = s.original"
+	"           AND NOT EXISTS (SELECT 1 FROM stage f WHERE f.invoice = s.original)"
+	"        LIMIT 1) o ON true"
+	" WHERE s.original IS NOT NULL"
+	"   AND (s.kind <> 'credit_note' OR o.invoice IS NULL OR o.kind <> 'invoice'"
+	"        OR o.customer <> s.customer)"
 	" ORDER BY 1 LIMIT 1000",
 
 	/* A posted document may only become cancelled; a cancelled one is final;
@@ -334,8 +334,8 @@ static const char *const invoice_checks[] = {
 	"SELECT s.line, d.col, CASE WHEN i.status = 'cancelled'"
 	"         THEN format('document \"%s\" is cancelled and cannot change (%s was %s, now %s)',"
 	"                     s.invoice, d.col, d.old, d.new)"
-	"         ELSE format('posted document \"%s\" cannot change %s (was %s, now %s): only a change"
-	"                     to cancelled is allowed', s.invoice, d.col, d.old, d.new) END"
+	"         ELSE format('posted document \"%s\" cannot change %s (was %s, now %s): ' ||"
+	"                     'only a change to cancelled is allowed', s.invoice, d.col, d.old, d.new) END"
 	"  FROM stage s JOIN invoices i USING (invoice), LATERAL ("
 	"   SELECT v.col, COALESCE(v.old, '(blank)') AS old, COALESCE(v.new, '(blank)') AS new FROM (VALUES"
 	"    (1, 'customer', i.customer, s.customer), (2, 'kind', i.kind, s.kind),"
@@ -365,9 +365,9 @@ static const struct import_kind invoices = {
 	"invoices", invoice_cols, sizeof(invoice_cols) / sizeof(invoice_cols[0]),
 	{NULL, NULL},
 	"LOCK TABLE invoices IN SHARE ROW EXCLUSIVE MODE;"
-	"CREATE TEMP TABLE stage (line integer, invoice text, customer text, kind text,"
+	"CREATE TEMP TABLE stage (line integer, invoice text COLLATE \"C\", customer text COLLATE \"C\", kind text,"
 	" doc_date date, category text, net_cents bigint, total_cents bigint, status text,"
-	" no_points boolean, original text) ON COMMIT DROP",
+	" no_points boolean, original text COLLATE \"C\") ON COMMIT DROP",
 	"COPY stage FROM STDIN",
 	invoice_checks,
 	"WITH upd AS ("
@@ -412,8 +412,7 @@ static const char *const payment_checks[] = {
 	/* The invoice must be the payer's own or one of its children's. */
 	"SELECT s.line, 'invoice', CASE"
 	"    WHEN i.invoice IS NULL THEN format('unknown invoice \"%s\" (import invoices first)', s.invoice)"
-	"    WHEN i.kind <> 'invoice' THEN format('\"%s\" is a credit note: payments are allocated"
-	"                                          to invoices', s.invoice)"
+	"    WHEN i.kind <> 'invoice' THEN format('\"%s\" is a credit note: payments are allocated to invoices', s.invoice)"
 	"    ELSE format('invoice \"%s\" belongs to customer \"%s\", not \"%s\"',"
 	"                s.invoice, i.customer, s.customer) END"
 	"  FROM stage s LEFT JOIN invoices i ON i.invoice = s.invoice"
@@ -427,8 +426,8 @@ static const char *const payment_checks[] = {
 	"SELECT s.line, CASE WHEN p.customer <> s.customer THEN 'customer'"
 	"                    WHEN p.pay_date <> s.pay_date THEN 'date'"
 	"                    WHEN p.amount_cents <> s.amount_cents THEN 'amount' ELSE 'method' END,"
-	"       format('payment \"%s\" %s was imported before as %s %s by %s on %s: an allocation"
-	"               cannot change; import a new payment to correct it', s.payment,"
+	"       format('payment \"%s\" %s was imported before as %s %s by %s on %s: ' ||"
+	"              'an allocation cannot change; import a new payment to correct it', s.payment,"
 	"              COALESCE(format('to invoice \"%s\"', s.invoice), 'on account'),"
 	"              money_text(p.amount_cents), p.method, p.customer, p.pay_date)"
 	"  FROM stage s JOIN payments p ON p.payment = s.payment"
@@ -443,8 +442,8 @@ static const struct import_kind payments = {
 	"payments", payment_cols, sizeof(payment_cols) / sizeof(payment_cols[0]),
 	{NULL, NULL},
 	"LOCK TABLE payments IN SHARE ROW EXCLUSIVE MODE;"
-	"CREATE TEMP TABLE stage (line integer, payment text, customer text, pay_date date,"
-	" invoice text, amount_cents bigint, method text) ON COMMIT DROP",
+	"CREATE TEMP TABLE stage (line integer, payment text COLLATE \"C\", customer text COLLATE \"C\", pay_date date,"
+	" invoice text COLLATE \"C\", amount_cents bigint, method text) ON COMMIT DROP",
 	"COPY stage FROM STDIN",
 	payment_checks,
 	"WITH ins AS ("
