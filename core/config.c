@@ -30,6 +30,7 @@ void config_defaults(struct config *c)
 struct reader {
 	FILE *f;
 	int line;
+	struct parse *p;
 };
 
 struct parse {
@@ -38,17 +39,8 @@ struct parse {
 	const char *path;
 	struct err *e;
 	int failed;
+	int fail_line;
 };
-
-static char *config_reader(char *str, int num, void *stream)
-{
-	struct reader *r = stream;
-	char *s = fgets(str, num, r->f);
-
-	if (s)
-		r->line++;
-	return s;
-}
 
 static int fail(struct parse *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -65,7 +57,54 @@ static int fail(struct parse *p, const char *fmt, ...)
 	va_end(ap);
 	err_set(p->e, EXIT_USAGE, "%s:%d: %s", p->path, p->r->line, msg);
 	p->failed = 1;
+	p->fail_line = p->r->line;
 	return 0;
+}
+
+static int known_section(const char *name, size_t n)
+{
+	static const char *const sections[] = {"company", "statements", "mail", "run"};
+
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (strlen(sections[i]) == n && strncmp(sections[i], name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Hands inih one line at a time, counting lines for the messages.  It also
+ * makes two checks inih cannot: a line longer than inih's buffer would be
+ * cut into pieces parsed as separate lines, and inih shows a section to the
+ * handler only through the keys under it, so an unknown section would be
+ * reported at its first key, or not at all when it is empty.  Returning NULL
+ * after a failure stops the parse.
+ */
+static char *config_reader(char *str, int num, void *stream)
+{
+	struct reader *r = stream;
+	char *s = fgets(str, num, r->f);
+	const char *h, *end;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	r->line++;
+	n = strlen(s);
+	if (n > 0 && s[n - 1] != '\n') {
+		int next = getc(r->f);
+
+		if (next != EOF && next != '\n') {
+			fail(r->p, "line is too long (at most %d characters)", num - 1);
+			return NULL;
+		}
+	}
+	for (h = s; *h == ' ' || *h == '\t'; h++)
+		;
+	if (*h == '[' && (end = strchr(h, ']')) && !known_section(h + 1, (size_t)(end - h - 1))) {
+		fail(r->p, "unknown section [%.*s]", (int)(end - h - 1), h + 1);
+		return NULL;
+	}
+	return s;
 }
 
 static int set_str(struct parse *p, char *dst, size_t n, const char *v,
@@ -148,6 +187,8 @@ static int config_handler(void *user, const char *section, const char *name,
 	if (IS("run", "timezone"))
 		return set_str(p, c->timezone, sizeof(c->timezone), value, name, 0);
 #undef IS
+	if (!*section)
+		return fail(p, "%s: key outside a section ([company], [statements], [mail] or [run])", name);
 	if (strcmp(section, "company") && strcmp(section, "statements") &&
 	    strcmp(section, "mail") && strcmp(section, "run"))
 		return fail(p, "unknown section [%s]", section);
@@ -157,16 +198,19 @@ static int config_handler(void *user, const char *section, const char *name,
 int config_load(struct config *c, const char *path, struct err *e)
 {
 	struct reader r = {0};
-	struct parse p = {c, &r, path, e, 0};
+	struct parse p = {c, &r, path, e, 0, 0};
 	int rc;
 
+	r.p = &p;
 	r.f = fopen(path, "r");
 	if (!r.f)
 		return err_set(e, EXIT_USAGE, "%s: cannot read the configuration: %s",
 			       path, strerror(errno));
 	rc = ini_parse_stream(config_reader, &r, config_handler, &p);
 	fclose(r.f);
-	if (p.failed)
+	/* inih keeps going after a line it cannot parse: report whichever
+	 * error comes first in the file. */
+	if (p.failed && !(rc > 0 && rc < p.fail_line))
 		return e->exit;
 	if (rc != 0)
 		return err_set(e, EXIT_USAGE, "%s:%d: not a valid INI line (expected "

@@ -9,7 +9,11 @@ DECLARE r text;
 BEGIN
     FOREACH r IN ARRAY ARRAY['accrue_view', 'accrue_maint', 'accrue_batch'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
-            EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL;  -- another database's migration made it just now
+            END;
         END IF;
     END LOOP;
 END $$;

@@ -1,0 +1,74 @@
+/*
+ * table: writing a report's rows as CSV or as an aligned text table
+ * (`--format csv|table` of the export commands, SPEC §10, §11).
+ *
+ * CSV follows RFC 4180: a field is quoted when it holds a comma, a double
+ * quote, a CR or an LF, with quotes doubled inside.  Lines end with LF (not
+ * CRLF), like every other text accrue writes.  Rows go straight to the
+ * stream.
+ *
+ * The text table right-aligns the columns given TABLE_RIGHT (numbers),
+ * separates columns with two spaces and underlines the header with dashes.
+ * Widths count UTF-8 characters; a CR, LF or TAB in a cell prints as a space
+ * so that a row stays on one line.  To know the widths the table must see
+ * the rows first, so it buffers them, but only up to TABLE_CHUNK_ROWS rows
+ * (or TABLE_CHUNK_BYTES bytes): a full chunk is printed and the buffer
+ * reused.  Column widths never shrink from one chunk to the next; when a
+ * chunk needs a wider column, a blank line and the header (with its rule)
+ * are printed again above it, so every block is aligned under its own header.
+ * Memory therefore stays bounded whatever the number of rows.
+ *
+ * The table_out owns its buffer: table_end flushes and releases it (call it
+ * on error paths too).  Column names and alignments are copied by pointer and
+ * must outlive the table (string literals in practice).
+ */
+#ifndef ACCRUE_TABLE_H
+#define ACCRUE_TABLE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sbuf.h"
+
+#define TABLE_MAX_COLS 32
+#define TABLE_CHUNK_ROWS 1000
+#define TABLE_CHUNK_BYTES (1024 * 1024)
+/* Largest single row accepted in table mode. */
+#define TABLE_MAX_ROW (4 * 1024 * 1024)
+
+enum table_format { TABLE_CSV, TABLE_TEXT };
+enum table_align { TABLE_LEFT, TABLE_RIGHT };
+
+struct table_out {
+	FILE *out;
+	enum table_format format;
+	size_t ncols;
+	const char *const *names;
+	const enum table_align *align;
+	/* text mode */
+	size_t width[TABLE_MAX_COLS];         /* widths of the rows printed */
+	size_t header_width[TABLE_MAX_COLS];  /* widths the header was printed with */
+	int header_shown;
+	size_t nrows;                         /* rows in buf */
+	struct sbuf buf;                      /* cells, each NUL-terminated */
+	int failed;                           /* a row was refused or a write failed */
+};
+
+/* "csv" or "table" → format; -1 for anything else. */
+int table_parse_format(const char *s, enum table_format *f);
+
+/* Start a table of ncols (≤ TABLE_MAX_COLS) columns; the CSV header line is
+ * written at once.  Returns 0, or -1 when ncols is out of range. */
+int table_begin(struct table_out *t, FILE *out, enum table_format f, size_t ncols,
+		const char *const *names, const enum table_align *align);
+
+/* One row of ncols cells (NULL prints as empty).  Returns 0, or -1 when the
+ * row is larger than TABLE_MAX_ROW or the output failed. */
+int table_row(struct table_out *t, const char *const *cells);
+
+/* Print what is buffered (in text mode the header too, even with no rows),
+ * flush the stream and free the buffer.  Returns 0, or -1 when any row was
+ * refused or any write failed. */
+int table_end(struct table_out *t);
+
+#endif

@@ -1,0 +1,93 @@
+#include "tiers.h"
+
+#include <string.h>
+
+static int tiers_blank(const char *category)
+{
+	return !category || !*category;
+}
+
+static int tiers_kind(const struct tier *r, int is_factor)
+{
+	return (r->is_factor != 0) == (is_factor != 0);
+}
+
+/* The category whose rows take part: the asked one when the set has a row of
+ * this kind for it, else blank. */
+static const char *tiers_category(const struct tier *t, size_t n, const char *category,
+				  int is_factor)
+{
+	if (tiers_blank(category))
+		return "";
+	for (size_t i = 0; i < n; i++)
+		if (tiers_kind(&t[i], is_factor) && strcmp(t[i].category, category) == 0)
+			return category;
+	return "";
+}
+
+static int tiers_candidate(const struct tier *r, const char *category, int is_factor)
+{
+	return tiers_kind(r, is_factor) && strcmp(r->category, category) == 0;
+}
+
+int tiers_pick_range(const struct tier *t, size_t n, const char *category,
+		     int64_t amount_cents)
+{
+	const char *cat = tiers_category(t, n, category, 0);
+	int found = -1, any = 0, below = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct tier *r = &t[i];
+
+		if (!tiers_candidate(r, cat, 0))
+			continue;
+		any = 1;
+		if (amount_cents < r->lower_cents)
+			continue;
+		below = 0;
+		if (r->has_upper && amount_cents > r->upper_cents)
+			continue;
+		if (found < 0 || r->lower_cents > t[found].lower_cents)
+			found = (int)i;
+	}
+	if (found >= 0)
+		return found;
+	if (!any)
+		return TIERS_EMPTY;
+	return below ? TIERS_BELOW : TIERS_UNCOVERED;
+}
+
+int tiers_pick_factor(const struct tier *t, size_t n, const char *category,
+		      int64_t cumulative_cents)
+{
+	const char *cat = tiers_category(t, n, category, 1);
+	int found = -1, any = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct tier *r = &t[i];
+
+		if (!tiers_candidate(r, cat, 1))
+			continue;
+		any = 1;
+		if (r->lower_cents > cumulative_cents)
+			continue;
+		if (found < 0 || r->lower_cents > t[found].lower_cents)
+			found = (int)i;
+	}
+	if (found >= 0)
+		return found;
+	return any ? TIERS_BELOW : TIERS_EMPTY;
+}
+
+const char *tiers_miss_text(int code)
+{
+	switch (code) {
+	case TIERS_BELOW:
+		return "below the lowest tier";
+	case TIERS_UNCOVERED:
+		return "above the top tier or in a gap between tiers";
+	case TIERS_EMPTY:
+		return "no tiers";
+	}
+	return code >= 0 ? "a tier applies" : "unknown tier result";
+}
