@@ -139,7 +139,7 @@ int db_copy_begin(PGconn *db, struct err *e, const char *sql)
 	PGresult *r = PQexec(db, sql);
 	int rc = 0;
 
-	if (PQresultStatus(r) != PGRES_COPY_IN)
+	if (PQresultStatus(r) != PGRES_COPY_IN && PQresultStatus(r) != PGRES_COPY_OUT)
 		rc = db_fail(db, r, e);
 	PQclear(r);
 	return rc;
@@ -193,4 +193,67 @@ int db_copy_field(struct sbuf *b, const char *s)
 int db_is(const struct err *e, const char *sqlstate)
 {
 	return strcmp(e->sqlstate, sqlstate) == 0;
+}
+
+int db_copy_split(char *line, size_t len, char **fields, int max)
+{
+	char *r = line, *w = line, *end = line + len;
+	int n = 0;
+
+	if (len && end[-1] == '\n')
+		end--;
+	if (max <= 0)
+		return 0;
+	fields[n++] = w;
+	while (r < end) {
+		char c = *r++;
+
+		if (c == '\t') {
+			*w++ = '\0';
+			if (n == max)
+				return n;
+			fields[n++] = w;
+			continue;
+		}
+		if (c == '\\' && r < end) {
+			char x = *r++;
+
+			switch (x) {
+			case 'N': c = 0; fields[n - 1] = NULL; break;
+			case 't': c = '\t'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'v': c = '\v'; break;
+			default: c = x; break;
+			}
+			if (!fields[n - 1])
+				continue;
+		}
+		*w++ = c;
+	}
+	*w = '\0';
+	return n;
+}
+
+int db_copy_row(PGconn *db, struct err *e, char **row)
+{
+	int n = PQgetCopyData(db, row, 0);
+
+	if (n >= 0)
+		return n;
+	if (n == -1) {
+		PGresult *r;
+		int rc = 0;
+
+		while ((r = PQgetResult(db))) {
+			if (PQresultStatus(r) != PGRES_COMMAND_OK && !rc)
+				rc = db_fail(db, r, e);
+			PQclear(r);
+		}
+		return rc ? -2 : -1;
+	}
+	db_fail(db, NULL, e);
+	return -2;
 }

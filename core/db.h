@@ -32,7 +32,7 @@ PGresult *db_query_script(PGconn *db, struct err *e, const char *sql);
 /* Affected-row count of a command result. */
 long long db_affected(PGresult *r);
 
-/* COPY ... FROM STDIN in text format. */
+/* COPY ... FROM STDIN (or TO STDOUT: then read with db_copy_row), text format. */
 int db_copy_begin(PGconn *db, struct err *e, const char *sql);
 int db_copy_put(PGconn *db, struct err *e, const char *data, size_t len);
 /* abort_msg non-NULL cancels the COPY. */
@@ -40,6 +40,14 @@ int db_copy_end(PGconn *db, struct err *e, const char *abort_msg);
 
 /* Append s to b escaped for COPY text format; NULL appends \N. */
 int db_copy_field(struct sbuf *b, const char *s);
+
+/* Split one row of COPY text output in place: fields[i] points into line,
+ * unescaped, NULL for \N.  Returns the number of fields, at most max. */
+int db_copy_split(char *line, size_t len, char **fields, int max);
+
+/* Read the next COPY OUT row into *row (PQfreemem it); returns its length,
+ * -1 at the end, -2 on failure (e filled). */
+int db_copy_row(PGconn *db, struct err *e, char **row);
 
 /* 1 when e holds this SQLSTATE. */
 int db_is(const struct err *e, const char *sqlstate);

@@ -45,5 +45,6 @@ int cmd_db(struct app *a, int argc, char **argv);
 int cmd_import(struct app *a, int argc, char **argv);
 int cmd_balances(struct app *a, int argc, char **argv);
 int cmd_history(struct app *a, int argc, char **argv);
+int cmd_daily_close(struct app *a, int argc, char **argv);
 
 #endif

@@ -193,7 +193,7 @@ static const struct import_kind programs = {
 static const struct import_col tier_cols[] = {
 	{"program", COL_NAME, COL_REQUIRED, KEY, 0, 0, NULL, NULL},
 	{"customer", COL_NAME, 0, KEY, 0, 0, NULL, ""},
-	{"tier", COL_NAME, COL_REQUIRED, KEY, 0, 0, NULL, NULL},
+	{"tier", COL_NAME, COL_REQUIRED, 63, 0, 0, NULL, NULL},
 	{"category", COL_ENUM, 0, 16, 0, 0, categories, ""},
 	{"lower", COL_MONEY, COL_REQUIRED, 24, 0, 0, NULL, NULL},
 	{"upper", COL_MONEY, 0, 24, 0, 0, NULL, NULL},

@@ -1,0 +1,131 @@
+/*
+ * account: the reward account of one parent customer, replayed from its facts
+ * as of a business date (SPEC §3 per_invoice, §4, §5, §6 redemption).
+ *
+ * The daily close is "recompute and diff": this module works out every entry
+ * the account *should* hold as of B under today's rules and data — earnings,
+ * vesting and invoice expiry, lot expiry, inactivity, redemptions — and
+ * compares them with the entries the ledger already holds from earlier
+ * closes.  Only the differences come out, as new entries; so a re-run posts
+ * nothing, late documents are caught up, and a gap of days gives the same
+ * ledger as running each day.
+ *
+ * Entries the close does not make (manual adjustments, manual expiries and
+ * reversals, month-end accruals) are facts here: they move balances and lots
+ * but are never diffed.
+ *
+ * Pure: the caller gathers one account's rows and calls account_close; the
+ * struct account_sim keeps its arrays between accounts (reset, not freed).
+ *
+ * Same-day order (a redemption can use the same day's vesting):
+ *   1. inactivity loss and lot expiry dated that day
+ *   2. earnings, credit notes, cancellations
+ *   3. vesting and invoice expiry on payment or after the payment window
+ *   4. manual entries and accruals
+ *   5. redemptions
+ */
+#ifndef ACCRUE_ACCOUNT_H
+#define ACCRUE_ACCOUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "date.h"
+#include "tiers.h"
+
+#define ACCT_KEY 72
+#define ACCT_NOTE 160
+
+enum acct_kind {
+	K_EARN, K_VEST, K_EXPIRE, K_ACCRUAL, K_ADJUST, K_REDEEM, K_REVERSE_EXPIRY,
+};
+extern const char *const acct_kind_names[];  /* as in the ledger's kind column */
+int acct_kind_parse(const char *s);          /* -1 when unknown */
+
+enum acct_earning { EARN_YTD_TIERED, EARN_MONTH_TIERED, EARN_PER_INVOICE };
+
+struct acct_program {
+	char code[ACCT_KEY];
+	enum acct_earning earning;
+	int on_payment;
+	int basis_total;         /* eligible = total instead of net */
+	int max_payment_days;
+	int expiry_days, expiry_months, inactivity_days;  /* 0: none */
+	int64_t unit_value_cents;
+};
+
+/* A posted or cancelled invoice or credit note of the account (children's
+ * included), dated on or before the business date. */
+struct acct_doc {
+	char number[ACCT_KEY];
+	char customer[ACCT_KEY];
+	char category[TIERS_CATEGORY_SIZE];
+	char original[ACCT_KEY];  /* credit notes: the invoice, or "" */
+	date_t date;
+	int64_t net_cents, total_cents;
+	int is_credit;
+	int cancelled;
+	int no_points;
+};
+
+/* A payment allocation of the account, dated on or before the business date. */
+struct acct_alloc {
+	char payment[ACCT_KEY];
+	char invoice[ACCT_KEY];   /* "" on account */
+	char customer[ACCT_KEY];
+	date_t date;
+	int64_t amount_cents;
+	int reward;
+	int refused_before;       /* refused by an earlier run: stays refused */
+};
+
+/* A ledger entry: existing ones come in, new ones go out. */
+struct acct_entry {
+	int kind;                 /* enum acct_kind */
+	int by_close;             /* made by a close (diffed) or a fact */
+	date_t date;
+	char document[ACCT_KEY];
+	char customer[ACCT_KEY];
+	char note[ACCT_NOTE];
+	char tier[TIERS_NAME_SIZE];
+	int64_t tier_rate_ppm;    /* the rate or factor the earning used */
+	int64_t tier_factor_cents;
+	int64_t pending, usable;
+	date_t expires_on;
+	int has_expires;
+};
+
+struct acct_input {
+	const char *account;
+	date_t as_of;
+	int has_points_expiry;
+	date_t points_expiry;
+	const struct acct_program *program;
+	const struct tier *tiers;  /* the account's set (its own, else the program's) */
+	size_t ntiers;
+	const struct acct_doc *docs;       /* sorted by date, then number */
+	size_t ndocs;
+	const struct acct_alloc *allocs;   /* sorted by date, then payment */
+	size_t nallocs;
+	const struct acct_entry *entries;  /* the ledger's, in posting order */
+	size_t nentries;
+};
+
+struct acct_output {
+	/* A new entry to post, in posting order. */
+	void (*entry)(void *ctx, const struct acct_entry *e);
+	/* A redemption refused now (not one refused by an earlier run). */
+	void (*refusal)(void *ctx, const struct acct_alloc *a, const char *why);
+	void *ctx;
+};
+
+struct account_sim;  /* working memory, reused account after account */
+
+struct account_sim *account_sim_new(void);
+void account_sim_free(struct account_sim *s);
+
+/* Replay one account and emit its differences.  0, or -1 out of memory. */
+int account_close(struct account_sim *s, const struct acct_input *in,
+		  const struct acct_output *out);
+
+#endif

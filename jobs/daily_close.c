@@ -1,0 +1,882 @@
+/*
+ * accrue daily-close [--date B] [--dry-run] (SPEC §3–§8).
+ *
+ * One pass over every account: a reading connection streams, with COPY and
+ * sorted by account, each account's tier set, documents, payment allocations
+ * and ledger entries; core/account replays the account as of B and gives the
+ * entries it is missing; those stream, with COPY, into a staging table on the
+ * writing connection.  Then, still in the one transaction: the GL journals
+ * (one per program and date, core/gl), the new ledger entries with their
+ * journals, the refused redemptions, the run's row.  A crash leaves nothing
+ * half-posted, the next run redoes the work, and the result is the same.
+ *
+ * Both connections read the same snapshot (exported by the writer), so an
+ * import running meanwhile cannot split the picture.  Memory holds one
+ * account at a time: nothing grows with the number of customers.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "app.h"
+#include "db.h"
+#include "gl.h"
+#include "log.h"
+#include "money.h"
+#include "runs.h"
+#include "sbuf.h"
+
+#define COPY_CHUNK (1 << 20)
+#define REFUSALS_MAX 100000
+
+static const char help[] =
+	"usage: accrue daily-close [--date YYYY-MM-DD] [--dry-run]\n"
+	"\n"
+	"Brings every reward account up to the business date (default: today):\n"
+	"earnings on posted invoices, credit notes and cancellations, vesting of\n"
+	"pending rewards paid in time, expiry (payment window, lots, inactivity),\n"
+	"redemptions, and one balanced GL journal per program and date.  Skipped\n"
+	"days are caught up, each entry dated by its event.  Running it again for\n"
+	"the same date posts nothing.  A date before the last completed close is\n"
+	"refused.\n"
+	"\n"
+	"  --date D     the business date (YYYY-MM-DD)\n"
+	"  --dry-run    compute and report everything, write nothing\n"
+	"\n"
+	"exit status: 0 ok, 3 some redemptions were refused (listed), 69 database\n"
+	"unavailable, 75 another close is running\n";
+
+struct prog {
+	struct acct_program p;
+	char account[GL_ROLES][ACCT_KEY];
+	struct tier *tiers;
+	size_t ntiers;
+	struct gl_running gl;
+};
+
+struct refusal {
+	struct acct_alloc a;
+	char why[256];
+};
+
+struct kind_count {
+	long long entries;
+	int64_t pending, usable;
+};
+
+struct close {
+	PGconn *w, *r;
+	struct err *e;
+	date_t as_of;
+	int dry_run;
+	long long run_id;
+	int has_open_from;
+	date_t open_from;   /* first day of the first open period */
+
+	struct prog *progs;
+	size_t nprogs;
+
+	/* the account being gathered */
+	char account[ACCT_KEY];
+	int has_header;
+	const struct prog *prog;
+	int has_points_expiry;
+	date_t points_expiry;
+	struct tier *tiers;
+	size_t ntiers, captiers;
+	struct acct_doc *docs;
+	size_t ndocs, capdocs;
+	struct acct_alloc *allocs;
+	size_t nallocs, capallocs;
+	struct acct_entry *entries;
+	size_t nentries, capentries;
+
+	struct account_sim *sim;
+	struct sbuf copy;
+	long long seq;
+	int failed;
+
+	long long accounts;
+	struct kind_count kinds[K_REVERSE_EXPIRY + 1];
+	struct refusal *refusals;
+	size_t nrefusals, caprefusals;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t c;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	c = *cap ? *cap : 64;
+	while (c < need)
+		c *= 2;
+	q = realloc(*p, c * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+static int64_t num(const char *s)
+{
+	return s ? strtoll(s, NULL, 10) : 0;
+}
+
+/* -- programs ---------------------------------------------------------------- */
+
+static const struct prog *prog_find(const struct close *c, const char *code)
+{
+	for (size_t i = 0; i < c->nprogs; i++)
+		if (strcmp(c->progs[i].p.code, code) == 0)
+			return &c->progs[i];
+	return NULL;
+}
+
+static void tier_from_fields(struct tier *t, char **f)
+{
+	memset(t, 0, sizeof(*t));
+	copy_str(t->name, sizeof(t->name), f[0]);
+	copy_str(t->category, sizeof(t->category), f[1]);
+	t->lower_cents = num(f[2]);
+	t->has_upper = f[3] != NULL;
+	t->upper_cents = num(f[3]);
+	t->is_factor = f[5] != NULL;
+	t->rate_ppm = num(f[4]);
+	t->factor_cents = num(f[5]);
+}
+
+static int load_programs(struct close *c)
+{
+	PGresult *r = db_query(c->w, c->e,
+			       "SELECT program, earning, vesting, basis, COALESCE(max_payment_days, 0),"
+			       "       COALESCE(expiry_days, 0), COALESCE(expiry_months, 0),"
+			       "       COALESCE(inactivity_days, 0), unit_value_cents, expense_account,"
+			       "       liability_account, forfeit_account, receivable_account"
+			       "  FROM programs ORDER BY program", 0, NULL);
+	PGresult *t = NULL, *g = NULL;
+	int rc = 0;
+
+	if (!r)
+		return c->e->exit;
+	c->nprogs = (size_t)PQntuples(r);
+	c->progs = calloc(c->nprogs + 1, sizeof(*c->progs));
+	if (!c->progs) {
+		PQclear(r);
+		return err_set(c->e, EXIT_FAIL, "out of memory");
+	}
+	for (size_t i = 0; i < c->nprogs; i++) {
+		struct prog *p = &c->progs[i];
+		const char *earning = PQgetvalue(r, (int)i, 1);
+
+		copy_str(p->p.code, sizeof(p->p.code), PQgetvalue(r, (int)i, 0));
+		p->p.earning = !strcmp(earning, "per_invoice") ? EARN_PER_INVOICE
+			       : !strcmp(earning, "month_tiered") ? EARN_MONTH_TIERED : EARN_YTD_TIERED;
+		p->p.on_payment = !strcmp(PQgetvalue(r, (int)i, 2), "on_payment");
+		p->p.basis_total = !strcmp(PQgetvalue(r, (int)i, 3), "total");
+		p->p.max_payment_days = atoi(PQgetvalue(r, (int)i, 4));
+		p->p.expiry_days = atoi(PQgetvalue(r, (int)i, 5));
+		p->p.expiry_months = atoi(PQgetvalue(r, (int)i, 6));
+		p->p.inactivity_days = atoi(PQgetvalue(r, (int)i, 7));
+		p->p.unit_value_cents = num(PQgetvalue(r, (int)i, 8));
+		for (int k = 0; k < GL_ROLES; k++)
+			copy_str(p->account[k], sizeof(p->account[k]), PQgetvalue(r, (int)i, 9 + k));
+	}
+	PQclear(r);
+
+	/* The programs' own tier sets (customer sets come with their account). */
+	t = db_query(c->w, c->e,
+		     "SELECT program, tier, category, lower_cents, upper_cents, rate_ppm, factor_cents"
+		     "  FROM tiers WHERE customer = '' ORDER BY program, lower_cents, tier", 0, NULL);
+	if (!t)
+		return c->e->exit;
+	for (int i = 0; i < PQntuples(t); i++) {
+		struct prog *p = (struct prog *)prog_find(c, PQgetvalue(t, i, 0));
+		char *f[6];
+
+		if (!p)
+			continue;
+		for (int k = 0; k < 6; k++)
+			f[k] = PQgetisnull(t, i, 1 + k) ? NULL : PQgetvalue(t, i, 1 + k);
+		{
+			struct tier *v = realloc(p->tiers, (p->ntiers + 1) * sizeof(*v));
+			if (!v) {
+				rc = err_set(c->e, EXIT_FAIL, "out of memory");
+				break;
+			}
+			p->tiers = v;
+			tier_from_fields(&p->tiers[p->ntiers++], f);
+		}
+	}
+	PQclear(t);
+	if (rc)
+		return rc;
+
+	/* Running units per program and GL role, from every entry so far. */
+	g = db_query(c->w, c->e,
+		     "SELECT program, kind, sum(pending_units + usable_units)::text"
+		     "  FROM ledger GROUP BY program, kind", 0, NULL);
+	if (!g)
+		return c->e->exit;
+	for (int i = 0; i < PQntuples(g); i++) {
+		struct prog *p = (struct prog *)prog_find(c, PQgetvalue(g, i, 0));
+		int kind = acct_kind_parse(PQgetvalue(g, i, 1));
+		int role = gl_counter_role(kind);
+		int64_t u = num(PQgetvalue(g, i, 2));
+
+		if (!p || role < 0)
+			continue;
+		p->gl.units[role] += u;
+		p->gl.units[GL_LIABILITY] -= u;
+	}
+	PQclear(g);
+	return 0;
+}
+
+/* -- new entries --------------------------------------------------------------- */
+
+static void flush(struct close *c)
+{
+	if (c->failed || !c->copy.len)
+		return;
+	if (db_copy_put(c->w, c->e, c->copy.p, c->copy.len))
+		c->failed = 1;
+	sbuf_reset(&c->copy);
+}
+
+static void on_entry(void *ctx, const struct acct_entry *e)
+{
+	struct close *c = ctx;
+	char d[DATE_FMT_SIZE], j[DATE_FMT_SIZE], x[DATE_FMT_SIZE];
+	date_t jdate = c->has_open_from && e->date < c->open_from ? c->open_from : e->date;
+	struct sbuf *b = &c->copy;
+	int ok;
+
+	date_format(e->date, d);
+	date_format(jdate, j);
+	ok = sbuf_addf(b, "%lld\t", ++c->seq) == 0;
+	ok = ok && db_copy_field(b, c->account) == 0 && sbuf_addc(b, '\t') == 0;
+	ok = ok && db_copy_field(b, e->customer) == 0 && sbuf_addc(b, '\t') == 0;
+	ok = ok && db_copy_field(b, c->prog->p.code) == 0;
+	ok = ok && sbuf_addf(b, "\t%s\t%s\t%s\t", acct_kind_names[e->kind], d, j) == 0;
+	ok = ok && db_copy_field(b, e->document) == 0;
+	ok = ok && sbuf_addf(b, "\t%lld\t%lld\t%s\t", (long long)e->pending, (long long)e->usable,
+			     e->has_expires ? date_format(e->expires_on, x) : "\\N") == 0;
+	ok = ok && db_copy_field(b, e->note) == 0 && sbuf_addc(b, '\t') == 0;
+	ok = ok && db_copy_field(b, e->tier[0] ? e->tier : NULL) == 0;
+	if (e->tier[0])
+		ok = ok && sbuf_addf(b, "\t%lld\t%lld\n", (long long)e->tier_rate_ppm,
+				     (long long)e->tier_factor_cents) == 0;
+	else
+		ok = ok && sbuf_adds(b, "\t\\N\t\\N\n") == 0;
+	if (!ok) {
+		err_set(c->e, EXIT_FAIL, "out of memory staging entries");
+		c->failed = 1;
+		return;
+	}
+	c->kinds[e->kind].entries++;
+	c->kinds[e->kind].pending += e->pending;
+	c->kinds[e->kind].usable += e->usable;
+	if (b->len >= COPY_CHUNK)
+		flush(c);
+}
+
+static void on_refusal(void *ctx, const struct acct_alloc *a, const char *why)
+{
+	struct close *c = ctx;
+
+	if (c->nrefusals >= REFUSALS_MAX ||
+	    grow((void **)&c->refusals, &c->caprefusals, c->nrefusals + 1, sizeof(*c->refusals)))
+		return;
+	c->refusals[c->nrefusals].a = *a;
+	copy_str(c->refusals[c->nrefusals].why, sizeof(c->refusals[0].why), why);
+	c->nrefusals++;
+}
+
+/* -- the stream ---------------------------------------------------------------- */
+
+static int account_flush(struct close *c)
+{
+	struct acct_input in;
+	struct acct_output out = {on_entry, on_refusal, c};
+	const struct tier *tiers;
+	size_t ntiers;
+
+	if (!c->has_header || !c->prog)
+		goto reset;
+	tiers = c->ntiers ? c->tiers : c->prog->tiers;
+	ntiers = c->ntiers ? c->ntiers : c->prog->ntiers;
+	memset(&in, 0, sizeof(in));
+	in.account = c->account;
+	in.as_of = c->as_of;
+	in.has_points_expiry = c->has_points_expiry;
+	in.points_expiry = c->points_expiry;
+	in.program = &c->prog->p;
+	in.tiers = tiers;
+	in.ntiers = ntiers;
+	in.docs = c->docs;
+	in.ndocs = c->ndocs;
+	in.allocs = c->allocs;
+	in.nallocs = c->nallocs;
+	in.entries = c->entries;
+	in.nentries = c->nentries;
+	if (account_close(c->sim, &in, &out))
+		return err_set(c->e, EXIT_FAIL, "out of memory replaying account %s", c->account);
+	c->accounts++;
+reset:
+	c->has_header = 0;
+	c->prog = NULL;
+	c->ntiers = c->ndocs = c->nallocs = c->nentries = 0;
+	return 0;
+}
+
+#define F(i) (f[(i)])
+
+static int take_row(struct close *c, char **f, int n)
+{
+	int src;
+	date_t d;
+
+	if (n < 18)
+		return err_set(c->e, EXIT_FAIL, "internal: short row from the account stream");
+	src = atoi(F(1));
+	switch (src) {
+	case 0:
+		c->has_header = 1;
+		c->prog = prog_find(c, F(6));
+		c->has_points_expiry = F(7) && date_parse(F(7), &c->points_expiry) == 0;
+		break;
+	case 1:
+		if (grow((void **)&c->tiers, &c->captiers, c->ntiers + 1, sizeof(*c->tiers)))
+			return err_set(c->e, EXIT_FAIL, "out of memory");
+		tier_from_fields(&c->tiers[c->ntiers++], f + 6);
+		break;
+	case 2: {
+		struct acct_doc *x;
+
+		if (grow((void **)&c->docs, &c->capdocs, c->ndocs + 1, sizeof(*c->docs)))
+			return err_set(c->e, EXIT_FAIL, "out of memory");
+		x = &c->docs[c->ndocs++];
+		memset(x, 0, sizeof(*x));
+		copy_str(x->number, sizeof(x->number), F(6));
+		copy_str(x->customer, sizeof(x->customer), F(7));
+		x->is_credit = !strcmp(F(8), "credit_note");
+		date_parse(F(9), &d);
+		x->date = d;
+		copy_str(x->category, sizeof(x->category), F(10));
+		x->net_cents = num(F(11));
+		x->total_cents = num(F(12));
+		x->cancelled = !strcmp(F(13), "cancelled");
+		x->no_points = !strcmp(F(14), "t");
+		copy_str(x->original, sizeof(x->original), F(15));
+		break;
+	}
+	case 3: {
+		struct acct_alloc *x;
+
+		if (grow((void **)&c->allocs, &c->capallocs, c->nallocs + 1, sizeof(*c->allocs)))
+			return err_set(c->e, EXIT_FAIL, "out of memory");
+		x = &c->allocs[c->nallocs++];
+		memset(x, 0, sizeof(*x));
+		copy_str(x->payment, sizeof(x->payment), F(6));
+		copy_str(x->invoice, sizeof(x->invoice), F(7));
+		copy_str(x->customer, sizeof(x->customer), F(8));
+		date_parse(F(9), &d);
+		x->date = d;
+		x->amount_cents = num(F(10));
+		x->reward = !strcmp(F(11), "reward");
+		x->refused_before = !strcmp(F(12), "true");
+		break;
+	}
+	case 4: {
+		struct acct_entry *x;
+
+		if (grow((void **)&c->entries, &c->capentries, c->nentries + 1, sizeof(*c->entries)))
+			return err_set(c->e, EXIT_FAIL, "out of memory");
+		x = &c->entries[c->nentries++];
+		memset(x, 0, sizeof(*x));
+		x->kind = acct_kind_parse(F(6));
+		x->by_close = !strcmp(F(7), "close");
+		date_parse(F(8), &d);
+		x->date = d;
+		copy_str(x->document, sizeof(x->document), F(9));
+		copy_str(x->customer, sizeof(x->customer), F(10));
+		copy_str(x->note, sizeof(x->note), F(11));
+		copy_str(x->tier, sizeof(x->tier), F(12));
+		x->tier_rate_ppm = num(F(13));
+		x->tier_factor_cents = num(F(14));
+		x->pending = num(F(15));
+		x->usable = num(F(16));
+		x->has_expires = F(17) && date_parse(F(17), &x->expires_on) == 0;
+		if (x->kind < 0)
+			c->nentries--;
+		break;
+	}
+	}
+	return 0;
+}
+
+/* Every account's facts, sorted by account; see take_row for the columns. */
+static const char stream_sql[] =
+	"COPY ("
+	" WITH p AS (SELECT current_setting('accrue.as_of')::date AS as_of),"
+	" acct AS (SELECT customer, COALESCE(parent, customer) AS account FROM customers),"
+	" acc AS (SELECT customer AS account, program, points_expiry_date FROM customers"
+	"          WHERE parent IS NULL AND program IS NOT NULL)"
+	" SELECT acc.account, 0 AS src, NULL::date AS d, NULL::text AS k1, NULL::text AS k2,"
+	"        0::bigint AS ord, acc.program AS c1, acc.points_expiry_date::text AS c2,"
+	"        NULL::text AS c3, NULL::text AS c4, NULL::text AS c5, NULL::text AS c6,"
+	"        NULL::text AS c7, NULL::text AS c8, NULL::text AS c9, NULL::text AS c10,"
+	"        NULL::text AS c11, NULL::text AS c12"
+	"   FROM acc"
+	" UNION ALL"
+	" SELECT t.customer, 1, NULL, t.tier, t.category, t.lower_cents, t.tier, t.category,"
+	"        t.lower_cents::text, t.upper_cents::text, t.rate_ppm::text, t.factor_cents::text,"
+	"        NULL, NULL, NULL, NULL, NULL, NULL"
+	"   FROM tiers t JOIN acc ON acc.account = t.customer AND acc.program = t.program"
+	" UNION ALL"
+	" SELECT x.account, 2, i.doc_date, i.invoice, NULL, 0, i.invoice, i.customer, i.kind,"
+	"        i.doc_date::text, i.category, i.net_cents::text, i.total_cents::text, i.status,"
+	"        CASE WHEN i.no_points THEN 't' ELSE 'f' END, i.original, NULL, NULL"
+	"   FROM invoices i JOIN acct x ON x.customer = i.customer CROSS JOIN p"
+	"  WHERE i.status <> 'unposted' AND i.doc_date <= p.as_of"
+	" UNION ALL"
+	" SELECT x.account, 3, y.pay_date, y.payment, COALESCE(y.invoice, ''), 0, y.payment,"
+	"        COALESCE(y.invoice, ''), y.customer, y.pay_date::text, y.amount_cents::text,"
+	"        y.method, (rr.payment IS NOT NULL)::text, NULL, NULL, NULL, NULL, NULL"
+	"   FROM payments y JOIN acct x ON x.customer = y.customer CROSS JOIN p"
+	"   LEFT JOIN redemption_refusals rr"
+	"          ON rr.payment = y.payment AND rr.invoice = COALESCE(y.invoice, '')"
+	"  WHERE y.pay_date <= p.as_of"
+	" UNION ALL"
+	" SELECT l.account, 4, NULL, NULL, NULL, l.entry_id, l.kind, l.origin, l.entry_date::text,"
+	"        l.document, l.customer, l.note, l.tier, l.tier_rate_ppm::text,"
+	"        l.tier_factor_cents::text, l.pending_units::text, l.usable_units::text,"
+	"        l.expires_on::text"
+	"   FROM ledger l JOIN acc ON acc.account = l.account AND acc.program = l.program"
+	"   CROSS JOIN p WHERE l.entry_date <= p.as_of"
+	" ORDER BY 1, 2, 3, 4, 5, 6"
+	") TO STDOUT";
+
+static int stream_accounts(struct close *c, long long total)
+{
+	struct progress pr;
+	char *row = NULL;
+	char *f[24];
+	int n, rc = 0;
+
+	if (db_copy_begin(c->r, c->e, stream_sql) ||
+	    db_copy_begin(c->w, c->e,
+			  "COPY new_entries (seq, account, customer, program, kind, entry_date, jdate,"
+			  " document, pending, usable, expires_on, note, tier, tier_rate_ppm,"
+			  " tier_factor_cents) FROM STDIN"))
+		return c->e->exit;
+	progress_start(&pr, "daily close", total);
+	c->account[0] = '\0';
+	while ((n = db_copy_row(c->r, c->e, &row)) >= 0) {
+		int nf = db_copy_split(row, (size_t)n, f, 24);
+
+		if (nf >= 1 && f[0] && strcmp(f[0], c->account) != 0) {
+			if ((rc = account_flush(c)))
+				break;
+			copy_str(c->account, sizeof(c->account), f[0]);
+			if ((c->accounts & 1023) == 0)
+				progress_update(&pr, c->accounts);
+		}
+		if ((rc = take_row(c, f, nf)))
+			break;
+		PQfreemem(row);
+		row = NULL;
+		if (c->failed) {
+			rc = c->e->exit;
+			break;
+		}
+	}
+	if (row)
+		PQfreemem(row);
+	if (n == -2)
+		rc = c->e->exit;
+	if (!rc)
+		rc = account_flush(c);
+	progress_update(&pr, c->accounts);
+	progress_end(&pr);
+	flush(c);
+	if (rc || c->failed) {
+		struct err ignored;
+		db_copy_end(c->w, &ignored, "daily close failed");
+		return rc ? rc : c->e->exit;
+	}
+	return db_copy_end(c->w, c->e, NULL);
+}
+
+/* -- after the stream ------------------------------------------------------------ */
+
+static int save_refusals(struct close *c)
+{
+	struct sbuf b;
+	char d[DATE_FMT_SIZE], id[32];
+	int rc;
+
+	if (!c->nrefusals)
+		return 0;
+	if ((rc = db_copy_begin(c->w, c->e,
+				"COPY redemption_refusals (payment, invoice, customer, pay_date, reason,"
+				" run_id) FROM STDIN")))
+		return rc;
+	sbuf_init(&b, (size_t)REFUSALS_MAX * 1024);
+	snprintf(id, sizeof(id), "%lld", c->run_id);
+	for (size_t i = 0; i < c->nrefusals; i++) {
+		const struct refusal *x = &c->refusals[i];
+
+		db_copy_field(&b, x->a.payment);
+		sbuf_addc(&b, '\t');
+		db_copy_field(&b, x->a.invoice);
+		sbuf_addc(&b, '\t');
+		db_copy_field(&b, x->a.customer);
+		sbuf_addf(&b, "\t%s\t", date_format(x->a.date, d));
+		db_copy_field(&b, x->why);
+		sbuf_addf(&b, "\t%s\n", c->run_id ? id : "\\N");
+	}
+	rc = db_copy_put(c->w, c->e, b.p, b.len);
+	sbuf_free(&b);
+	if (rc) {
+		struct err ignored;
+		db_copy_end(c->w, &ignored, "failed");
+		return rc;
+	}
+	return db_copy_end(c->w, c->e, NULL);
+}
+
+/* One journal per program and date: lines per GL account, from the units
+ * each role moved (core/gl), into the staging table new_lines. */
+static int make_journal_lines(struct close *c, long long *journals)
+{
+	PGresult *r = db_query(c->w, c->e,
+			       "SELECT program, jdate::text, kind, sum(pending + usable)::text"
+			       "  FROM new_entries GROUP BY program, jdate, kind ORDER BY program, jdate",
+			       0, NULL);
+	struct sbuf b;
+	int rc = 0, n;
+
+	if (!r)
+		return c->e->exit;
+	n = PQntuples(r);
+	sbuf_init(&b, (size_t)1 << 30);
+	for (int i = 0; i < n;) {
+		const char *program = PQgetvalue(r, i, 0), *jdate = PQgetvalue(r, i, 1);
+		struct prog *p = (struct prog *)prog_find(c, program);
+		int64_t delta[GL_ROLES] = {0}, cents[GL_ROLES];
+		int k = i;
+
+		for (; k < n && !strcmp(PQgetvalue(r, k, 0), program) &&
+		       !strcmp(PQgetvalue(r, k, 1), jdate); k++) {
+			int role = gl_counter_role(acct_kind_parse(PQgetvalue(r, k, 2)));
+			int64_t u = num(PQgetvalue(r, k, 3));
+
+			if (role < 0)
+				continue;
+			delta[role] += u;
+			delta[GL_LIABILITY] -= u;
+		}
+		(*journals)++;
+		if (p) {
+			gl_journal_cents(&p->gl, delta, p->p.unit_value_cents, cents);
+			/* lines summed per account code */
+			for (int x = 0; x < GL_ROLES; x++) {
+				int64_t sum = 0;
+				int first = 1, mixed = 0;
+
+				for (int y = 0; y < x; y++)
+					if (!strcmp(p->account[y], p->account[x]))
+						first = 0;
+				if (!first)
+					continue;
+				for (int y = x; y < GL_ROLES; y++) {
+					if (strcmp(p->account[y], p->account[x]))
+						continue;
+					sum += cents[y];
+					if (y != x && cents[y])
+						mixed = 1;
+				}
+				if (!sum)
+					continue;
+				db_copy_field(&b, program);
+				sbuf_addf(&b, "\t%s\t", jdate);
+				db_copy_field(&b, p->account[x]);
+				sbuf_addf(&b, "\t%lld\t%lld\t%s\n", (long long)(sum > 0 ? sum : 0),
+					  (long long)(sum < 0 ? -sum : 0),
+					  mixed ? "\\N" : gl_role_names[x]);
+			}
+		}
+		i = k;
+	}
+	PQclear(r);
+	if (b.len) {
+		if ((rc = db_copy_begin(c->w, c->e,
+					"COPY new_lines (program, jdate, account, debit, credit, role)"
+					" FROM STDIN")) == 0) {
+			rc = db_copy_put(c->w, c->e, b.p, b.len);
+			if (rc) {
+				struct err ignored;
+				db_copy_end(c->w, &ignored, "failed");
+			} else {
+				rc = db_copy_end(c->w, c->e, NULL);
+			}
+		}
+	}
+	sbuf_free(&b);
+	return rc;
+}
+
+static int post_everything(struct close *c)
+{
+	char id[32], memo[64], d[DATE_FMT_SIZE];
+	const char *p[2] = {id, memo};
+	int rc;
+
+	snprintf(id, sizeof(id), "%lld", c->run_id);
+	snprintf(memo, sizeof(memo), "daily close %s", date_format(c->as_of, d));
+	if ((rc = db_exec(c->w, c->e,
+			  "INSERT INTO gl_journals (run_id, program, journal_date, memo)"
+			  " SELECT $1::bigint, program, jdate, $2"
+			  "   FROM (SELECT DISTINCT program, jdate FROM new_entries) j"
+			  "  ORDER BY program, jdate", 2, p)))
+		return rc;
+	if ((rc = db_exec(c->w, c->e,
+			  "INSERT INTO gl_lines (journal_id, account, debit_cents, credit_cents, memo, role)"
+			  " SELECT j.journal_id, n.account, n.debit, n.credit, j.memo, n.role"
+			  "   FROM new_lines n JOIN gl_journals j ON j.run_id = $1::bigint"
+			  "    AND j.program = n.program AND j.journal_date = n.jdate"
+			  "  ORDER BY j.journal_id, n.account", 1, p)))
+		return rc;
+	return db_exec(c->w, c->e,
+		       "INSERT INTO ledger (account, customer, program, kind, entry_date, document,"
+		       "  pending_units, usable_units, expires_on, note, tier, tier_rate_ppm,"
+		       "  tier_factor_cents, origin, run_id, journal_id)"
+		       " SELECT e.account, e.customer, e.program, e.kind, e.entry_date, e.document,"
+		       "        e.pending, e.usable, e.expires_on, e.note, e.tier, e.tier_rate_ppm,"
+		       "        e.tier_factor_cents, 'close', $1::bigint, j.journal_id"
+		       "   FROM new_entries e JOIN gl_journals j ON j.run_id = $1::bigint"
+		       "    AND j.program = e.program AND j.journal_date = e.jdate"
+		       "  ORDER BY e.seq", 1, p);
+}
+
+static void summary(struct close *c, long long journals)
+{
+	char d[DATE_FMT_SIZE], a[MONEY_FMT_SIZE], b[MONEY_FMT_SIZE];
+	long long total = 0;
+
+	for (int k = 0; k <= K_REVERSE_EXPIRY; k++)
+		total += c->kinds[k].entries;
+	printf("daily close %s%s: %lld accounts, %lld entries, %lld journals\n",
+	       date_format(c->as_of, d), c->dry_run ? " (dry run: nothing written)" : "",
+	       c->accounts, total, journals);
+	for (int k = 0; k <= K_REVERSE_EXPIRY; k++) {
+		if (!c->kinds[k].entries)
+			continue;
+		printf("  %-15s %8lld  pending %14s  usable %14s\n", acct_kind_names[k],
+		       c->kinds[k].entries, decimal_format(c->kinds[k].pending, 2, a),
+		       decimal_format(c->kinds[k].usable, 2, b));
+	}
+	if (c->nrefusals) {
+		printf("refused redemptions: %zu\n", c->nrefusals);
+		for (size_t i = 0; i < c->nrefusals; i++) {
+			const struct acct_alloc *x = &c->refusals[i].a;
+			printf("  payment %s%s%s by %s on %s, %s: %s\n", x->payment,
+			       x->invoice[0] ? " to invoice " : " on account", x->invoice,
+			       x->customer, date_format(x->date, d),
+			       decimal_format(x->amount_cents, 2, a), c->refusals[i].why);
+		}
+	}
+}
+
+/* SET TRANSACTION SNAPSHOT takes no parameter: the id, which the server
+ * made, is checked and quoted as a literal. */
+static int set_snapshot(PGconn *db, struct err *e, const char *id)
+{
+	struct sbuf sql;
+	char *lit;
+	int rc;
+
+	if (!*id || strspn(id, "0123456789ABCDEFabcdef-") != strlen(id))
+		return err_set(e, EXIT_FAIL, "internal: unexpected snapshot id \"%s\"", id);
+	lit = PQescapeLiteral(db, id, strlen(id));
+	if (!lit)
+		return err_set(e, EXIT_FAIL, "out of memory");
+	sbuf_init(&sql, 256);
+	sbuf_adds(&sql, "SET TRANSACTION SNAPSHOT ");
+	sbuf_adds(&sql, lit);
+	PQfreemem(lit);
+	rc = db_exec(db, e, sbuf_str(&sql), 0, NULL);
+	sbuf_free(&sql);
+	return rc;
+}
+
+static int close_run(struct close *c, struct app *a)
+{
+	char d[DATE_FMT_SIZE], counts[1024];
+	const char *p[1];
+	PGresult *r;
+	long long total = 0, journals = 0;
+	date_t last;
+	int has_last, rc;
+
+	if (!(c->w = app_db(a, c->e)))
+		return c->e->exit;
+	if ((rc = runs_lock(c->w, c->e, RUNS_LOCK_CLOSE, "close")))
+		return rc;
+	if ((rc = runs_last_close(c->w, c->e, &last, &has_last)))
+		return rc;
+	if (has_last && c->as_of < last) {
+		char l[DATE_FMT_SIZE];
+		return err_set(c->e, EXIT_USAGE,
+			       "the last completed close is for %s: a close for %s would run the "
+			       "books backwards", date_format(last, l), date_format(c->as_of, d));
+	}
+	date_format(c->as_of, d);
+	if (!c->dry_run && (rc = runs_start(c->w, c->e, "daily-close", d, NULL, &c->run_id)))
+		return rc;
+
+	r = db_query(c->w, c->e,
+		     "BEGIN ISOLATION LEVEL REPEATABLE READ;", 0, NULL);
+	if (!r)
+		return c->e->exit;
+	PQclear(r);
+	p[0] = d;
+	if ((rc = db_exec(c->w, c->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
+	    (rc = db_exec(c->w, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
+		return rc;
+	r = db_query(c->w, c->e,
+		     "SELECT pg_export_snapshot(),"
+		     "       (SELECT (max(period) + interval '1 month')::date::text FROM periods),"
+		     "       (SELECT count(*) FROM customers WHERE parent IS NULL AND program IS NOT NULL)",
+		     0, NULL);
+	if (!r)
+		return c->e->exit;
+	{
+		char snap[128];
+
+		copy_str(snap, sizeof(snap), PQgetvalue(r, 0, 0));
+		c->has_open_from = !PQgetisnull(r, 0, 1) &&
+				   date_parse(PQgetvalue(r, 0, 1), &c->open_from) == 0;
+		total = atoll(PQgetvalue(r, 0, 2));
+		PQclear(r);
+
+		/* The reader sees exactly the writer's snapshot. */
+		if (!(c->r = db_connect(a->conninfo, c->e)))
+			return c->e->exit;
+		if ((rc = db_exec(c->r, c->e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL)) ||
+		    (rc = set_snapshot(c->r, c->e, snap)) ||
+		    (rc = db_exec(c->r, c->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
+		    (rc = db_exec(c->r, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
+			return rc;
+	}
+	if ((rc = load_programs(c)))
+		return rc;
+	if ((rc = db_exec_script(c->w, c->e,
+				 "CREATE TEMP TABLE new_entries (seq bigint, account text COLLATE \"C\","
+				 " customer text COLLATE \"C\", program text COLLATE \"C\", kind text,"
+				 " entry_date date, jdate date, document text COLLATE \"C\", pending bigint,"
+				 " usable bigint, expires_on date, note text, tier text,"
+				 " tier_rate_ppm bigint, tier_factor_cents bigint) ON COMMIT DROP;"
+				 "CREATE TEMP TABLE new_lines (program text COLLATE \"C\", jdate date,"
+				 " account text, debit bigint, credit bigint, role text) ON COMMIT DROP")))
+		return rc;
+	if ((rc = stream_accounts(c, total)))
+		return rc;
+	db_exec(c->r, c->e, "COMMIT", 0, NULL);
+	if ((rc = save_refusals(c)) || (rc = make_journal_lines(c, &journals)))
+		return rc;
+	if (c->dry_run) {
+		db_exec(c->w, c->e, "ROLLBACK", 0, NULL);
+	} else {
+		total = 0;
+		for (int k = 0; k <= K_REVERSE_EXPIRY; k++)
+			total += c->kinds[k].entries;
+		snprintf(counts, sizeof(counts),
+			 "{\"accounts\": %lld, \"entries\": %lld, \"journals\": %lld, \"refused\": %zu}",
+			 c->accounts, total, journals, c->nrefusals);
+		if ((rc = post_everything(c)) || (rc = runs_done(c->w, c->e, c->run_id, counts)) ||
+		    (rc = db_exec(c->w, c->e, "COMMIT", 0, NULL)))
+			return rc;
+	}
+	summary(c, journals);
+	return c->nrefusals ? EXIT_EXCEPTIONS : EXIT_OK;
+}
+
+int cmd_daily_close(struct app *a, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"date", required_argument, NULL, 'd'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct err e = {0};
+	struct close c;
+	int opt, rc, has_date = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.e = &e;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			if (app_date_arg("daily-close", "--date", optarg, &c.as_of))
+				return EXIT_USAGE;
+			has_date = 1;
+			break;
+		case 'n':
+			c.dry_run = 1;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return EXIT_OK;
+		default:
+			return app_usage("daily-close", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return app_usage("daily-close", "unexpected argument \"%s\"", argv[optind]);
+	if (!has_date)
+		c.as_of = app_today(a);
+	c.sim = account_sim_new();
+	sbuf_init(&c.copy, 4 * COPY_CHUNK);
+	if (!c.sim) {
+		err_set(&e, EXIT_FAIL, "out of memory");
+		rc = app_fail(&e);
+		goto out;
+	}
+	rc = close_run(&c, a);
+	if (rc && rc != EXIT_EXCEPTIONS) {
+		struct err ignored;
+
+		if (c.w && PQstatus(c.w) == CONNECTION_OK) {
+			db_exec(c.w, &ignored, "ROLLBACK", 0, NULL);
+			if (c.run_id)
+				runs_failed(c.w, c.run_id, e.msg);
+		}
+		app_fail(&e);
+	}
+out:
+	db_close(c.r);
+	account_sim_free(c.sim);
+	sbuf_free(&c.copy);
+	for (size_t i = 0; i < c.nprogs; i++)
+		free(c.progs[i].tiers);
+	free(c.progs);
+	free(c.tiers);
+	free(c.docs);
+	free(c.allocs);
+	free(c.entries);
+	free(c.refusals);
+	return rc;
+}

@@ -1,0 +1,103 @@
+#include "runs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+
+int runs_lock(PGconn *db, struct err *e, const char *lock_key, const char *what)
+{
+	const char *p[] = {lock_key};
+	PGresult *r = db_query(db, e, "SELECT pg_try_advisory_lock($1::bigint)", 1, p);
+	int got;
+
+	if (!r)
+		return e->exit;
+	got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (!got) {
+		r = db_query(db, e,
+			     "SELECT run_id, job, COALESCE(business_date::text, to_char(period, 'YYYY-MM'), ''),"
+			     "       COALESCE(host, '?'), COALESCE(pid, 0), to_char(started_at, 'YYYY-MM-DD HH24:MI:SS')"
+			     "  FROM runs WHERE status = 'running' ORDER BY run_id DESC LIMIT 1", 0, NULL);
+		if (r && PQntuples(r) == 1)
+			err_set(e, EXIT_TEMPFAIL,
+				"another %s is running: run %s (%s %s) on host %s, pid %s, started %s; "
+				"try again when it has finished", what, PQgetvalue(r, 0, 0),
+				PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3),
+				PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5));
+		else
+			err_set(e, EXIT_TEMPFAIL, "another %s is running (it holds the lock); "
+				"try again when it has finished", what);
+		if (r)
+			PQclear(r);
+		return EXIT_TEMPFAIL;
+	}
+	/* We hold the lock: any run still marked running died. */
+	return db_exec(db, e,
+		       "UPDATE runs SET status = 'failed', ended_at = now(),"
+		       "       message = COALESCE(message, 'the process ended before the run finished')"
+		       " WHERE status = 'running' AND job IN ('daily-close', 'month-end')", 0, NULL);
+}
+
+int runs_last_close(PGconn *db, struct err *e, date_t *day, int *has)
+{
+	PGresult *r = db_query(db, e,
+			       "SELECT max(business_date)::text FROM runs"
+			       " WHERE job IN ('daily-close', 'month-end') AND status = 'done'", 0, NULL);
+
+	if (!r)
+		return e->exit;
+	*has = !PQgetisnull(r, 0, 0) && date_parse(PQgetvalue(r, 0, 0), day) == 0;
+	PQclear(r);
+	return 0;
+}
+
+int runs_start(PGconn *db, struct err *e, const char *job, const char *business_date,
+	       const char *period, long long *run_id)
+{
+	char host[256] = "", pid[32];
+	const char *p[5];
+	PGresult *r;
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	p[0] = job;
+	p[1] = business_date;
+	p[2] = period;
+	p[3] = host;
+	p[4] = pid;
+	r = db_query(db, e,
+		     "INSERT INTO runs (job, business_date, period, host, pid)"
+		     " VALUES ($1, $2::date, $3::date, $4, $5::integer) RETURNING run_id", 5, p);
+	if (!r)
+		return e->exit;
+	*run_id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+int runs_done(PGconn *db, struct err *e, long long run_id, const char *counts_json)
+{
+	char id[32];
+	const char *p[2] = {id, counts_json};
+
+	snprintf(id, sizeof(id), "%lld", run_id);
+	return db_exec(db, e,
+		       "UPDATE runs SET status = 'done', ended_at = now(), counts = $2::jsonb"
+		       " WHERE run_id = $1", 2, p);
+}
+
+void runs_failed(PGconn *db, long long run_id, const char *message)
+{
+	struct err ignored;
+	char id[32];
+	const char *p[2] = {id, message};
+
+	snprintf(id, sizeof(id), "%lld", run_id);
+	db_exec(db, &ignored,
+		"UPDATE runs SET status = 'failed', ended_at = now(), message = $2 WHERE run_id = $1",
+		2, p);
+}
