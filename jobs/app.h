@@ -46,5 +46,6 @@ int cmd_import(struct app *a, int argc, char **argv);
 int cmd_balances(struct app *a, int argc, char **argv);
 int cmd_history(struct app *a, int argc, char **argv);
 int cmd_daily_close(struct app *a, int argc, char **argv);
+int cmd_gl(struct app *a, int argc, char **argv);
 
 #endif
