@@ -6,6 +6,7 @@
 
 #include "lots.h"
 #include "money.h"
+#include "tiered.h"
 
 const char *const acct_kind_names[] = {
 	"earn", "vest", "expire", "accrual", "adjust", "redeem", "reverse_expiry", NULL,
@@ -42,9 +43,11 @@ struct inv {
 	date_t cancel;          /* date of the cancellation reversal */
 };
 
-enum ev_type { EV_EARN, EV_CREDIT, EV_CANCEL, EV_PAID, EV_DEADLINE, EV_FACT, EV_REDEEM };
+enum ev_type {
+	EV_EARN, EV_CREDIT, EV_CANCEL, EV_PAID, EV_DEADLINE, EV_FACT, EV_REDEEM, EV_ACCRUAL,
+};
 
-static const int ev_prio[] = {2, 2, 2, 3, 3, 4, 5};
+static const int ev_prio[] = {2, 2, 2, 3, 3, 4, 5, 4};
 
 struct event {
 	date_t date;
@@ -77,6 +80,8 @@ struct account_sim {
 	struct keyed *kt, *ke;
 	size_t capkt, capke;
 	struct lot_book lots;
+	struct acct_entry accrual;  /* month-end: the accrual made, if any */
+	int has_accrual;
 
 	/* per run */
 	const struct acct_input *in;
@@ -481,6 +486,103 @@ static void on_redeem(struct account_sim *s, const struct acct_alloc *a)
 	post(s, K_REDEEM, a->date, a->payment, a->customer, note, 0, -units, NULL);
 }
 
+/* Month-end (SPEC §3 ytd_tiered, month_tiered): the year's target from the
+ * eligible sales of the fiscal year through as_of, minus the accruals the
+ * year already holds, posted as one accrual dated as_of. */
+static int find_doc(const struct account_sim *s, const char *number);
+
+static void on_accrual(struct account_sim *s, date_t day)
+{
+	const struct acct_input *in = s->in;
+	const struct acct_program *p = in->program;
+	date_t fy = date_fiscal_year_start(day, p->fiscal_year_start);
+	date_t fy_end = date_add_months(fy, 12) - 1;
+	int64_t months[12] = {0}, ytd = 0, posted = 0;
+	int nmonths, fy_y, fy_m, fy_d, y, m, d;
+	struct tiered_result r;
+	struct acct_entry *e = &s->accrual;
+	char note[ACCT_NOTE], amount[MONEY_FMT_SIZE];
+
+	date_to_ymd(fy, &fy_y, &fy_m, &fy_d);
+	date_to_ymd(day, &y, &m, &d);
+	nmonths = (y * 12 + m) - (fy_y * 12 + fy_m) + 1;
+	for (size_t i = 0; i < in->ndocs; i++) {
+		const struct acct_doc *doc = &in->docs[i];
+		int64_t eligible = p->basis_total ? doc->total_cents : doc->net_cents;
+		int dy, dm, dd, idx;
+
+		if (doc->cancelled || doc->no_points || doc->date < fy || doc->date > day)
+			continue;
+		if (doc->is_credit && doc->original[0]) {
+			int oi = find_doc(s, doc->original);
+			if (oi >= 0 && in->docs[oi].no_points)
+				continue;  /* credit notes against no_points invoices */
+		}
+		if (doc->is_credit)
+			eligible = -eligible;
+		date_to_ymd(doc->date, &dy, &dm, &dd);
+		idx = (dy * 12 + dm) - (fy_y * 12 + fy_m);
+		if (idx >= 0 && idx < 12)
+			months[idx] += eligible;
+		ytd += eligible;
+	}
+	for (size_t i = 0; i < in->nentries; i++) {
+		const struct acct_entry *x = &in->entries[i];
+		if (x->kind == K_ACCRUAL && x->date >= fy && x->date <= fy_end)
+			posted += x->pending + x->usable;
+	}
+	if (p->earning == EARN_YTD_TIERED)
+		r = tiered_ytd(in->tiers, in->ntiers, ytd, posted);
+	else
+		r = tiered_months(in->tiers, in->ntiers, months, nmonths, posted);
+	if (r.uncovered && s->out->warning) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "%s sales of %s are above the top tier or in a gap "
+			 "between tiers: no further points",
+			 p->earning == EARN_YTD_TIERED ? "year-to-date" : "a month's",
+			 decimal_format(ytd, 2, amount));
+		s->out->warning(s->out->ctx, in->account, msg);
+	}
+	if (r.target == posted)
+		return;
+	if (p->earning == EARN_YTD_TIERED && r.tier >= 0) {
+		char rate[MONEY_FMT_SIZE];
+		size_t n;
+
+		/* the percent without trailing zeros: 2.5, not 2.5000 */
+		decimal_format(in->tiers[r.tier].rate_ppm, 4, rate);
+		n = strlen(rate);
+		while (n && rate[n - 1] == '0')
+			rate[--n] = '\0';
+		if (n && rate[n - 1] == '.')
+			rate[--n] = '\0';
+		snprintf(note, sizeof(note), "tier %s at %s%% on year-to-date sales of %s",
+			 in->tiers[r.tier].name, rate, decimal_format(ytd, 2, amount));
+	} else if (p->earning == EARN_YTD_TIERED) {
+		snprintf(note, sizeof(note), "no tier on year-to-date sales of %s",
+			 decimal_format(ytd, 2, amount));
+	} else {
+		snprintf(note, sizeof(note), "monthly tiers on year-to-date sales of %s",
+			 decimal_format(ytd, 2, amount));
+	}
+	memset(e, 0, sizeof(*e));
+	e->kind = K_ACCRUAL;
+	e->by_close = 0;
+	e->date = day;
+	set_str(e->document, sizeof(e->document), in->period);
+	set_str(e->customer, sizeof(e->customer), in->account);
+	set_str(e->note, sizeof(e->note), note);
+	if (r.tier >= 0)
+		set_str(e->tier, sizeof(e->tier), in->tiers[r.tier].name);
+	e->usable = r.target - posted;
+	if (e->usable > 0)
+		e->expires_on = lots_last_day(day, p->expiry_days, p->expiry_months,
+					      in->has_points_expiry, in->points_expiry,
+					      &e->has_expires);
+	s->has_accrual = 1;
+	apply(s, e);
+}
+
 /* -- setup ------------------------------------------------------------------- */
 
 static const struct acct_doc *sort_docs;
@@ -729,6 +831,8 @@ static void setup_events(struct account_sim *s)
 	for (size_t i = 0; i < in->nallocs; i++)
 		if (in->allocs[i].reward)
 			ev_push(s, EV_REDEEM, in->allocs[i].date, -1, (int)i);
+	if (in->month_end && (p->earning == EARN_YTD_TIERED || p->earning == EARN_MONTH_TIERED))
+		ev_push(s, EV_ACCRUAL, in->as_of, -1, 0);
 }
 
 /* -- diff -------------------------------------------------------------------- */
@@ -854,6 +958,7 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 	s->has_last_invoice = 0;
 	s->lost_done = 0;
 	s->oom = 0;
+	s->has_accrual = 0;
 	lots_reset(&s->lots);
 
 	if (setup_invoices(s))
@@ -895,10 +1000,15 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 		case EV_REDEEM:
 			on_redeem(s, &in->allocs[ev.ref]);
 			break;
+		case EV_ACCRUAL:
+			on_accrual(s, ev.date);
+			break;
 		}
 	}
 	advance_to(s, in->as_of);
-	if (s->oom)
+	if (s->oom || diff(s))
 		return -1;
-	return diff(s);
+	if (s->has_accrual)
+		out->entry(out->ctx, &s->accrual);
+	return 0;
 }

@@ -14,6 +14,11 @@
  * reversals, month-end accruals) are facts here: they move balances and lots
  * but are never diffed.
  *
+ * At month-end (in->month_end) the tiered programs' accrual is recomputed
+ * for the whole fiscal year through as_of (core/tiered) and the difference
+ * from the year's accruals so far comes out as a new accrual entry (by_close
+ * 0: it is a fact for every later close), dated as_of.
+ *
  * Pure: the caller gathers one account's rows and calls account_close; the
  * struct account_sim keeps its arrays between accounts (reset, not freed).
  *
@@ -52,6 +57,7 @@ struct acct_program {
 	int max_payment_days;
 	int expiry_days, expiry_months, inactivity_days;  /* 0: none */
 	int64_t unit_value_cents;
+	int fiscal_year_start;   /* 1..12 */
 };
 
 /* A posted or cancelled invoice or credit note of the account (children's
@@ -109,6 +115,10 @@ struct acct_input {
 	size_t nallocs;
 	const struct acct_entry *entries;  /* the ledger's, in posting order */
 	size_t nentries;
+	/* Month-end: also recompute the tiered accrual of the fiscal year
+	 * through as_of (the period's last day) and post the difference. */
+	int month_end;
+	const char *period;                /* "YYYY-MM", the accrual's document */
 };
 
 struct acct_output {
@@ -117,6 +127,9 @@ struct acct_output {
 	/* A redemption refused now (not one refused by an earlier run). */
 	void (*refusal)(void *ctx, const struct acct_alloc *a, const char *why);
 	void *ctx;
+	/* Something finance should look at (a tiered account above its top
+	 * tier or in a gap); may be NULL. */
+	void (*warning)(void *ctx, const char *account, const char *msg);
 };
 
 struct account_sim;  /* working memory, reused account after account */

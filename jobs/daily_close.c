@@ -71,6 +71,9 @@ struct close {
 	struct err *e;
 	date_t as_of;
 	int dry_run;
+	int month_end;          /* month-end: tiered accruals, period closed */
+	char period[8];         /* YYYY-MM */
+	long long warnings;
 	long long run_id;
 	int has_open_from;
 	date_t open_from;   /* first day of the first open period */
@@ -161,7 +164,8 @@ static int load_programs(struct close *c)
 			       "SELECT program, earning, vesting, basis, COALESCE(max_payment_days, 0),"
 			       "       COALESCE(expiry_days, 0), COALESCE(expiry_months, 0),"
 			       "       COALESCE(inactivity_days, 0), unit_value_cents, expense_account,"
-			       "       liability_account, forfeit_account, receivable_account"
+			       "       liability_account, forfeit_account, receivable_account,"
+			       "       fiscal_year_start"
 			       "  FROM programs ORDER BY program", 0, NULL);
 	PGresult *t = NULL, *g = NULL;
 	int rc = 0;
@@ -190,6 +194,7 @@ static int load_programs(struct close *c)
 		p->p.unit_value_cents = num(PQgetvalue(r, (int)i, 8));
 		for (int k = 0; k < GL_ROLES; k++)
 			copy_str(p->account[k], sizeof(p->account[k]), PQgetvalue(r, (int)i, 9 + k));
+		p->p.fiscal_year_start = atoi(PQgetvalue(r, (int)i, 13));
 	}
 	PQclear(r);
 
@@ -267,7 +272,8 @@ static void on_entry(void *ctx, const struct acct_entry *e)
 	ok = ok && db_copy_field(b, c->account) == 0 && sbuf_addc(b, '\t') == 0;
 	ok = ok && db_copy_field(b, e->customer) == 0 && sbuf_addc(b, '\t') == 0;
 	ok = ok && db_copy_field(b, c->prog->p.code) == 0;
-	ok = ok && sbuf_addf(b, "\t%s\t%s\t%s\t", acct_kind_names[e->kind], d, j) == 0;
+	ok = ok && sbuf_addf(b, "\t%s\t%s\t%s\t%s\t", e->by_close ? "close" : "month_end",
+			     acct_kind_names[e->kind], d, j) == 0;
 	ok = ok && db_copy_field(b, e->document) == 0;
 	ok = ok && sbuf_addf(b, "\t%lld\t%lld\t%s\t", (long long)e->pending, (long long)e->usable,
 			     e->has_expires ? date_format(e->expires_on, x) : "\\N") == 0;
@@ -290,6 +296,17 @@ static void on_entry(void *ctx, const struct acct_entry *e)
 		flush(c);
 }
 
+static void on_warning(void *ctx, const char *account, const char *msg)
+{
+	struct close *c = ctx;
+
+	c->warnings++;
+	if (c->warnings <= 1000)
+		log_warn("account %s: %s", account, msg);
+	else if (c->warnings == 1001)
+		log_warn("more warnings follow; only their count is shown");
+}
+
 static void on_refusal(void *ctx, const struct acct_alloc *a, const char *why)
 {
 	struct close *c = ctx;
@@ -307,7 +324,7 @@ static void on_refusal(void *ctx, const struct acct_alloc *a, const char *why)
 static int account_flush(struct close *c)
 {
 	struct acct_input in;
-	struct acct_output out = {on_entry, on_refusal, c};
+	struct acct_output out = {on_entry, on_refusal, c, on_warning};
 	const struct tier *tiers;
 	size_t ntiers;
 
@@ -329,6 +346,8 @@ static int account_flush(struct close *c)
 	in.nallocs = c->nallocs;
 	in.entries = c->entries;
 	in.nentries = c->nentries;
+	in.month_end = c->month_end;
+	in.period = c->period;
 	if (account_close(c->sim, &in, &out))
 		return err_set(c->e, EXIT_FAIL, "out of memory replaying account %s", c->account);
 	c->accounts++;
@@ -476,7 +495,7 @@ static int stream_accounts(struct close *c, long long total)
 
 	if (db_copy_begin(c->r, c->e, stream_sql) ||
 	    db_copy_begin(c->w, c->e,
-			  "COPY new_entries (seq, account, customer, program, kind, entry_date, jdate,"
+			  "COPY new_entries (seq, account, customer, program, origin, kind, entry_date, jdate,"
 			  " document, pending, usable, expires_on, note, tier, tier_rate_ppm,"
 			  " tier_factor_cents) FROM STDIN"))
 		return c->e->exit;
@@ -644,7 +663,10 @@ static int post_everything(struct close *c)
 	int rc;
 
 	snprintf(id, sizeof(id), "%lld", c->run_id);
-	snprintf(memo, sizeof(memo), "daily close %s", date_format(c->as_of, d));
+	if (c->month_end)
+		snprintf(memo, sizeof(memo), "month-end %s", c->period);
+	else
+		snprintf(memo, sizeof(memo), "daily close %s", date_format(c->as_of, d));
 	if ((rc = db_exec(c->w, c->e,
 			  "INSERT INTO gl_journals (run_id, program, journal_date, memo)"
 			  " SELECT $1::bigint, program, jdate, $2"
@@ -664,10 +686,22 @@ static int post_everything(struct close *c)
 		       "  tier_factor_cents, origin, run_id, journal_id)"
 		       " SELECT e.account, e.customer, e.program, e.kind, e.entry_date, e.document,"
 		       "        e.pending, e.usable, e.expires_on, e.note, e.tier, e.tier_rate_ppm,"
-		       "        e.tier_factor_cents, 'close', $1::bigint, j.journal_id"
+		       "        e.tier_factor_cents, e.origin, $1::bigint, j.journal_id"
 		       "   FROM new_entries e JOIN gl_journals j ON j.run_id = $1::bigint"
 		       "    AND j.program = e.program AND j.journal_date = e.jdate"
 		       "  ORDER BY e.seq", 1, p);
+}
+
+/* The month-end marks its period closed (SPEC §8). */
+static int close_period(struct close *c)
+{
+	char first[DATE_FMT_SIZE], id[32];
+	const char *p[2] = {first, id};
+
+	date_format(date_month_start(c->as_of), first);
+	snprintf(id, sizeof(id), "%lld", c->run_id);
+	return db_exec(c->w, c->e, "INSERT INTO periods (period, run_id) VALUES ($1::date, $2::bigint)",
+		       2, p);
 }
 
 static void summary(struct close *c, long long journals)
@@ -677,9 +711,12 @@ static void summary(struct close *c, long long journals)
 
 	for (int k = 0; k <= K_REVERSE_EXPIRY; k++)
 		total += c->kinds[k].entries;
-	printf("daily close %s%s: %lld accounts, %lld entries, %lld journals\n",
-	       date_format(c->as_of, d), c->dry_run ? " (dry run: nothing written)" : "",
-	       c->accounts, total, journals);
+	if (c->month_end)
+		printf("month-end %s (through %s)", c->period, date_format(c->as_of, d));
+	else
+		printf("daily close %s", date_format(c->as_of, d));
+	printf("%s: %lld accounts, %lld entries, %lld journals\n",
+	       c->dry_run ? " (dry run: nothing written)" : "", c->accounts, total, journals);
 	for (int k = 0; k <= K_REVERSE_EXPIRY; k++) {
 		if (!c->kinds[k].entries)
 			continue;
@@ -687,6 +724,8 @@ static void summary(struct close *c, long long journals)
 		       c->kinds[k].entries, decimal_format(c->kinds[k].pending, 2, a),
 		       decimal_format(c->kinds[k].usable, 2, b));
 	}
+	if (c->warnings)
+		printf("warnings: %lld (listed on stderr)\n", c->warnings);
 	if (c->nrefusals) {
 		printf("refused redemptions: %zu\n", c->nrefusals);
 		for (size_t i = 0; i < c->nrefusals; i++) {
@@ -743,8 +782,29 @@ static int close_run(struct close *c, struct app *a)
 			       "books backwards", date_format(last, l), date_format(c->as_of, d));
 	}
 	date_format(c->as_of, d);
-	if (!c->dry_run && (rc = runs_start(c->w, c->e, "daily-close", d, NULL, &c->run_id)))
+	if (c->month_end) {
+		char first[DATE_FMT_SIZE];
+		const char *pp[1] = {first};
+		int closed;
+
+		date_format(date_month_start(c->as_of), first);
+		r = db_query(c->w, c->e, "SELECT 1 FROM periods WHERE period = $1::date", 1, pp);
+		if (!r)
+			return c->e->exit;
+		closed = PQntuples(r) > 0;
+		PQclear(r);
+		if (closed) {
+			printf("month-end %s: the period is already closed; nothing to post "
+			       "(late documents are caught up by the next open month-end)\n", c->period);
+			return EXIT_OK;
+		}
+		if (!c->dry_run &&
+		    (rc = runs_start(c->w, c->e, "month-end", d, first, &c->run_id)))
+			return rc;
+	} else if (!c->dry_run &&
+		   (rc = runs_start(c->w, c->e, "daily-close", d, NULL, &c->run_id))) {
 		return rc;
+	}
 
 	r = db_query(c->w, c->e,
 		     "BEGIN ISOLATION LEVEL REPEATABLE READ;", 0, NULL);
@@ -784,7 +844,7 @@ static int close_run(struct close *c, struct app *a)
 		return rc;
 	if ((rc = db_exec_script(c->w, c->e,
 				 "CREATE TEMP TABLE new_entries (seq bigint, account text COLLATE \"C\","
-				 " customer text COLLATE \"C\", program text COLLATE \"C\", kind text,"
+				 " customer text COLLATE \"C\", program text COLLATE \"C\", origin text, kind text,"
 				 " entry_date date, jdate date, document text COLLATE \"C\", pending bigint,"
 				 " usable bigint, expires_on date, note text, tier text,"
 				 " tier_rate_ppm bigint, tier_factor_cents bigint) ON COMMIT DROP;"
@@ -806,11 +866,77 @@ static int close_run(struct close *c, struct app *a)
 			 "{\"accounts\": %lld, \"entries\": %lld, \"journals\": %lld, \"refused\": %zu}",
 			 c->accounts, total, journals, c->nrefusals);
 		if ((rc = post_everything(c)) || (rc = runs_done(c->w, c->e, c->run_id, counts)) ||
+		    (c->month_end && (rc = close_period(c))) ||
 		    (rc = db_exec(c->w, c->e, "COMMIT", 0, NULL)))
 			return rc;
 	}
 	summary(c, journals);
 	return c->nrefusals ? EXIT_EXCEPTIONS : EXIT_OK;
+}
+
+static int close_main(struct close *c, struct app *a);
+
+static const char month_end_help[] =
+	"usage: accrue month-end --period YYYY-MM [--dry-run] [--no-statements] [--no-email]\n"
+	"\n"
+	"The month-end close: the daily close through the month's last day, then\n"
+	"every tiered account (ytd_tiered, month_tiered) recomputed for its fiscal\n"
+	"year through that day, the difference posted as an accrual dated that\n"
+	"day, and the period marked closed.  Re-running a closed period posts\n"
+	"nothing.  Documents that arrive late for a closed period are caught up by\n"
+	"the next open month-end.\n"
+	"\n"
+	"  --period P        the month (YYYY-MM)\n"
+	"  --dry-run         compute and report everything, write nothing\n"
+	"  --no-statements   do not make the month's statements\n"
+	"  --no-email        make the statements but do not email them\n"
+	"\n"
+	"Statements are not built yet: month-end makes none (as with --no-statements).\n";
+
+int cmd_month_end(struct app *a, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"period", required_argument, NULL, 'p'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"no-statements", no_argument, NULL, 'S'},
+		{"no-email", no_argument, NULL, 'E'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct close c;
+	date_t first;
+	int opt, has_period = 0;
+
+	memset(&c, 0, sizeof(c));
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (period_parse(optarg, &first))
+				return app_usage("month-end", "--period: \"%s\" is not a month (YYYY-MM)",
+						 optarg);
+			snprintf(c.period, sizeof(c.period), "%s", optarg);
+			c.as_of = date_month_end(first);
+			has_period = 1;
+			break;
+		case 'n':
+			c.dry_run = 1;
+			break;
+		case 'S':
+		case 'E':
+			break;
+		case 'h':
+			fputs(month_end_help, stdout);
+			return EXIT_OK;
+		default:
+			return app_usage("month-end", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return app_usage("month-end", "unexpected argument \"%s\"", argv[optind]);
+	if (!has_period)
+		return app_usage("month-end", "--period is required");
+	c.month_end = 1;
+	return close_main(&c, a);
 }
 
 int cmd_daily_close(struct app *a, int argc, char **argv)
@@ -821,12 +947,10 @@ int cmd_daily_close(struct app *a, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct err e = {0};
 	struct close c;
-	int opt, rc, has_date = 0;
+	int opt, has_date = 0;
 
 	memset(&c, 0, sizeof(c));
-	c.e = &e;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
@@ -848,6 +972,16 @@ int cmd_daily_close(struct app *a, int argc, char **argv)
 		return app_usage("daily-close", "unexpected argument \"%s\"", argv[optind]);
 	if (!has_date)
 		c.as_of = app_today(a);
+	return close_main(&c, a);
+}
+
+static int close_main(struct close *c0, struct app *a)
+{
+	struct err e = {0};
+	struct close c = *c0;
+	int rc;
+
+	c.e = &e;
 	c.sim = account_sim_new();
 	sbuf_init(&c.copy, 4 * COPY_CHUNK);
 	if (!c.sim) {
