@@ -24,6 +24,7 @@
 #include "db.h"
 #include "gl.h"
 #include "log.h"
+#include "posting.h"
 #include "money.h"
 #include "runs.h"
 #include "sbuf.h"
@@ -48,22 +49,9 @@ static const char help[] =
 	"exit status: 0 ok, 3 some redemptions were refused (listed), 69 database\n"
 	"unavailable, 75 another close is running\n";
 
-struct prog {
-	struct acct_program p;
-	char account[GL_ROLES][ACCT_KEY];
-	struct tier *tiers;
-	size_t ntiers;
-	struct gl_running gl;
-};
-
 struct refusal {
 	struct acct_alloc a;
 	char why[256];
-};
-
-struct kind_count {
-	long long entries;
-	int64_t pending, usable;
 };
 
 struct close {
@@ -75,11 +63,8 @@ struct close {
 	char period[8];         /* YYYY-MM */
 	long long warnings;
 	long long run_id;
-	int has_open_from;
-	date_t open_from;   /* first day of the first open period */
 
-	struct prog *progs;
-	size_t nprogs;
+	struct posting post;
 
 	/* the account being gathered */
 	char account[ACCT_KEY];
@@ -97,12 +82,9 @@ struct close {
 	size_t nentries, capentries;
 
 	struct account_sim *sim;
-	struct sbuf copy;
-	long long seq;
 	int failed;
 
 	long long accounts;
-	struct kind_count kinds[K_REVERSE_EXPIRY + 1];
 	struct refusal *refusals;
 	size_t nrefusals, caprefusals;
 };
@@ -137,14 +119,6 @@ static int64_t num(const char *s)
 
 /* -- programs ---------------------------------------------------------------- */
 
-static const struct prog *prog_find(const struct close *c, const char *code)
-{
-	for (size_t i = 0; i < c->nprogs; i++)
-		if (strcmp(c->progs[i].p.code, code) == 0)
-			return &c->progs[i];
-	return NULL;
-}
-
 static void tier_from_fields(struct tier *t, char **f)
 {
 	memset(t, 0, sizeof(*t));
@@ -158,142 +132,15 @@ static void tier_from_fields(struct tier *t, char **f)
 	t->factor_cents = num(f[5]);
 }
 
-static int load_programs(struct close *c)
-{
-	PGresult *r = db_query(c->w, c->e,
-			       "SELECT program, earning, vesting, basis, COALESCE(max_payment_days, 0),"
-			       "       COALESCE(expiry_days, 0), COALESCE(expiry_months, 0),"
-			       "       COALESCE(inactivity_days, 0), unit_value_cents, expense_account,"
-			       "       liability_account, forfeit_account, receivable_account,"
-			       "       fiscal_year_start"
-			       "  FROM programs ORDER BY program", 0, NULL);
-	PGresult *t = NULL, *g = NULL;
-	int rc = 0;
-
-	if (!r)
-		return c->e->exit;
-	c->nprogs = (size_t)PQntuples(r);
-	c->progs = calloc(c->nprogs + 1, sizeof(*c->progs));
-	if (!c->progs) {
-		PQclear(r);
-		return err_set(c->e, EXIT_FAIL, "out of memory");
-	}
-	for (size_t i = 0; i < c->nprogs; i++) {
-		struct prog *p = &c->progs[i];
-		const char *earning = PQgetvalue(r, (int)i, 1);
-
-		copy_str(p->p.code, sizeof(p->p.code), PQgetvalue(r, (int)i, 0));
-		p->p.earning = !strcmp(earning, "per_invoice") ? EARN_PER_INVOICE
-			       : !strcmp(earning, "month_tiered") ? EARN_MONTH_TIERED : EARN_YTD_TIERED;
-		p->p.on_payment = !strcmp(PQgetvalue(r, (int)i, 2), "on_payment");
-		p->p.basis_total = !strcmp(PQgetvalue(r, (int)i, 3), "total");
-		p->p.max_payment_days = atoi(PQgetvalue(r, (int)i, 4));
-		p->p.expiry_days = atoi(PQgetvalue(r, (int)i, 5));
-		p->p.expiry_months = atoi(PQgetvalue(r, (int)i, 6));
-		p->p.inactivity_days = atoi(PQgetvalue(r, (int)i, 7));
-		p->p.unit_value_cents = num(PQgetvalue(r, (int)i, 8));
-		for (int k = 0; k < GL_ROLES; k++)
-			copy_str(p->account[k], sizeof(p->account[k]), PQgetvalue(r, (int)i, 9 + k));
-		p->p.fiscal_year_start = atoi(PQgetvalue(r, (int)i, 13));
-	}
-	PQclear(r);
-
-	/* The programs' own tier sets (customer sets come with their account). */
-	t = db_query(c->w, c->e,
-		     "SELECT program, tier, category, lower_cents, upper_cents, rate_ppm, factor_cents"
-		     "  FROM tiers WHERE customer = '' ORDER BY program, lower_cents, tier", 0, NULL);
-	if (!t)
-		return c->e->exit;
-	for (int i = 0; i < PQntuples(t); i++) {
-		struct prog *p = (struct prog *)prog_find(c, PQgetvalue(t, i, 0));
-		char *f[6];
-
-		if (!p)
-			continue;
-		for (int k = 0; k < 6; k++)
-			f[k] = PQgetisnull(t, i, 1 + k) ? NULL : PQgetvalue(t, i, 1 + k);
-		{
-			struct tier *v = realloc(p->tiers, (p->ntiers + 1) * sizeof(*v));
-			if (!v) {
-				rc = err_set(c->e, EXIT_FAIL, "out of memory");
-				break;
-			}
-			p->tiers = v;
-			tier_from_fields(&p->tiers[p->ntiers++], f);
-		}
-	}
-	PQclear(t);
-	if (rc)
-		return rc;
-
-	/* Running units per program and GL role, from every entry so far. */
-	g = db_query(c->w, c->e,
-		     "SELECT program, kind, sum(pending_units + usable_units)::text"
-		     "  FROM ledger GROUP BY program, kind", 0, NULL);
-	if (!g)
-		return c->e->exit;
-	for (int i = 0; i < PQntuples(g); i++) {
-		struct prog *p = (struct prog *)prog_find(c, PQgetvalue(g, i, 0));
-		int kind = acct_kind_parse(PQgetvalue(g, i, 1));
-		int role = gl_counter_role(kind);
-		int64_t u = num(PQgetvalue(g, i, 2));
-
-		if (!p || role < 0)
-			continue;
-		p->gl.units[role] += u;
-		p->gl.units[GL_LIABILITY] -= u;
-	}
-	PQclear(g);
-	return 0;
-}
-
 /* -- new entries --------------------------------------------------------------- */
-
-static void flush(struct close *c)
-{
-	if (c->failed || !c->copy.len)
-		return;
-	if (db_copy_put(c->w, c->e, c->copy.p, c->copy.len))
-		c->failed = 1;
-	sbuf_reset(&c->copy);
-}
 
 static void on_entry(void *ctx, const struct acct_entry *e)
 {
 	struct close *c = ctx;
-	char d[DATE_FMT_SIZE], j[DATE_FMT_SIZE], x[DATE_FMT_SIZE];
-	date_t jdate = c->has_open_from && e->date < c->open_from ? c->open_from : e->date;
-	struct sbuf *b = &c->copy;
-	int ok;
 
-	date_format(e->date, d);
-	date_format(jdate, j);
-	ok = sbuf_addf(b, "%lld\t", ++c->seq) == 0;
-	ok = ok && db_copy_field(b, c->account) == 0 && sbuf_addc(b, '\t') == 0;
-	ok = ok && db_copy_field(b, e->customer) == 0 && sbuf_addc(b, '\t') == 0;
-	ok = ok && db_copy_field(b, c->prog->p.code) == 0;
-	ok = ok && sbuf_addf(b, "\t%s\t%s\t%s\t%s\t", e->by_close ? "close" : "month_end",
-			     acct_kind_names[e->kind], d, j) == 0;
-	ok = ok && db_copy_field(b, e->document) == 0;
-	ok = ok && sbuf_addf(b, "\t%lld\t%lld\t%s\t", (long long)e->pending, (long long)e->usable,
-			     e->has_expires ? date_format(e->expires_on, x) : "\\N") == 0;
-	ok = ok && db_copy_field(b, e->note) == 0 && sbuf_addc(b, '\t') == 0;
-	ok = ok && db_copy_field(b, e->tier[0] ? e->tier : NULL) == 0;
-	if (e->tier[0])
-		ok = ok && sbuf_addf(b, "\t%lld\t%lld\n", (long long)e->tier_rate_ppm,
-				     (long long)e->tier_factor_cents) == 0;
-	else
-		ok = ok && sbuf_adds(b, "\t\\N\t\\N\n") == 0;
-	if (!ok) {
-		err_set(c->e, EXIT_FAIL, "out of memory staging entries");
+	if (posting_entry(&c->post, c->account, c->prog->p.code,
+			  e->by_close ? ORIGIN_CLOSE : ORIGIN_MONTH_END, e))
 		c->failed = 1;
-		return;
-	}
-	c->kinds[e->kind].entries++;
-	c->kinds[e->kind].pending += e->pending;
-	c->kinds[e->kind].usable += e->usable;
-	if (b->len >= COPY_CHUNK)
-		flush(c);
 }
 
 static void on_warning(void *ctx, const char *account, const char *msg)
@@ -371,7 +218,7 @@ static int take_row(struct close *c, char **f, int n)
 	switch (src) {
 	case 0:
 		c->has_header = 1;
-		c->prog = prog_find(c, F(6));
+		c->prog = posting_prog(&c->post, F(6));
 		c->has_points_expiry = F(7) && date_parse(F(7), &c->points_expiry) == 0;
 		break;
 	case 1:
@@ -493,11 +340,7 @@ static int stream_accounts(struct close *c, long long total)
 	char *f[24];
 	int n, rc = 0;
 
-	if (db_copy_begin(c->r, c->e, stream_sql) ||
-	    db_copy_begin(c->w, c->e,
-			  "COPY new_entries (seq, account, customer, program, origin, kind, entry_date, jdate,"
-			  " document, pending, usable, expires_on, note, tier, tier_rate_ppm,"
-			  " tier_factor_cents) FROM STDIN"))
+	if (db_copy_begin(c->r, c->e, stream_sql) || posting_stage_begin(&c->post))
 		return c->e->exit;
 	progress_start(&pr, "daily close", total);
 	c->account[0] = '\0';
@@ -528,13 +371,11 @@ static int stream_accounts(struct close *c, long long total)
 		rc = account_flush(c);
 	progress_update(&pr, c->accounts);
 	progress_end(&pr);
-	flush(c);
 	if (rc || c->failed) {
-		struct err ignored;
-		db_copy_end(c->w, &ignored, "daily close failed");
+		posting_stage_end(&c->post, 1);
 		return rc ? rc : c->e->exit;
 	}
-	return db_copy_end(c->w, c->e, NULL);
+	return posting_stage_end(&c->post, 0);
 }
 
 /* -- after the stream ------------------------------------------------------------ */
@@ -575,123 +416,6 @@ static int save_refusals(struct close *c)
 	return db_copy_end(c->w, c->e, NULL);
 }
 
-/* One journal per program and date: lines per GL account, from the units
- * each role moved (core/gl), into the staging table new_lines. */
-static int make_journal_lines(struct close *c, long long *journals)
-{
-	PGresult *r = db_query(c->w, c->e,
-			       "SELECT program, jdate::text, kind, sum(pending + usable)::text"
-			       "  FROM new_entries GROUP BY program, jdate, kind ORDER BY program, jdate",
-			       0, NULL);
-	struct sbuf b;
-	int rc = 0, n;
-
-	if (!r)
-		return c->e->exit;
-	n = PQntuples(r);
-	sbuf_init(&b, (size_t)1 << 30);
-	for (int i = 0; i < n;) {
-		const char *program = PQgetvalue(r, i, 0), *jdate = PQgetvalue(r, i, 1);
-		struct prog *p = (struct prog *)prog_find(c, program);
-		int64_t delta[GL_ROLES] = {0}, cents[GL_ROLES];
-		int k = i;
-
-		for (; k < n && !strcmp(PQgetvalue(r, k, 0), program) &&
-		       !strcmp(PQgetvalue(r, k, 1), jdate); k++) {
-			int role = gl_counter_role(acct_kind_parse(PQgetvalue(r, k, 2)));
-			int64_t u = num(PQgetvalue(r, k, 3));
-
-			if (role < 0)
-				continue;
-			delta[role] += u;
-			delta[GL_LIABILITY] -= u;
-		}
-		(*journals)++;
-		if (p) {
-			gl_journal_cents(&p->gl, delta, p->p.unit_value_cents, cents);
-			/* lines summed per account code */
-			for (int x = 0; x < GL_ROLES; x++) {
-				int64_t sum = 0;
-				int first = 1, mixed = 0;
-
-				for (int y = 0; y < x; y++)
-					if (!strcmp(p->account[y], p->account[x]))
-						first = 0;
-				if (!first)
-					continue;
-				for (int y = x; y < GL_ROLES; y++) {
-					if (strcmp(p->account[y], p->account[x]))
-						continue;
-					sum += cents[y];
-					if (y != x && cents[y])
-						mixed = 1;
-				}
-				if (!sum)
-					continue;
-				db_copy_field(&b, program);
-				sbuf_addf(&b, "\t%s\t", jdate);
-				db_copy_field(&b, p->account[x]);
-				sbuf_addf(&b, "\t%lld\t%lld\t%s\n", (long long)(sum > 0 ? sum : 0),
-					  (long long)(sum < 0 ? -sum : 0),
-					  mixed ? "\\N" : gl_role_names[x]);
-			}
-		}
-		i = k;
-	}
-	PQclear(r);
-	if (b.len) {
-		if ((rc = db_copy_begin(c->w, c->e,
-					"COPY new_lines (program, jdate, account, debit, credit, role)"
-					" FROM STDIN")) == 0) {
-			rc = db_copy_put(c->w, c->e, b.p, b.len);
-			if (rc) {
-				struct err ignored;
-				db_copy_end(c->w, &ignored, "failed");
-			} else {
-				rc = db_copy_end(c->w, c->e, NULL);
-			}
-		}
-	}
-	sbuf_free(&b);
-	return rc;
-}
-
-static int post_everything(struct close *c)
-{
-	char id[32], memo[64], d[DATE_FMT_SIZE];
-	const char *p[2] = {id, memo};
-	int rc;
-
-	snprintf(id, sizeof(id), "%lld", c->run_id);
-	if (c->month_end)
-		snprintf(memo, sizeof(memo), "month-end %s", c->period);
-	else
-		snprintf(memo, sizeof(memo), "daily close %s", date_format(c->as_of, d));
-	if ((rc = db_exec(c->w, c->e,
-			  "INSERT INTO gl_journals (run_id, program, journal_date, memo)"
-			  " SELECT $1::bigint, program, jdate, $2"
-			  "   FROM (SELECT DISTINCT program, jdate FROM new_entries) j"
-			  "  ORDER BY program, jdate", 2, p)))
-		return rc;
-	if ((rc = db_exec(c->w, c->e,
-			  "INSERT INTO gl_lines (journal_id, account, debit_cents, credit_cents, memo, role)"
-			  " SELECT j.journal_id, n.account, n.debit, n.credit, j.memo, n.role"
-			  "   FROM new_lines n JOIN gl_journals j ON j.run_id = $1::bigint"
-			  "    AND j.program = n.program AND j.journal_date = n.jdate"
-			  "  ORDER BY j.journal_id, n.account", 1, p)))
-		return rc;
-	return db_exec(c->w, c->e,
-		       "INSERT INTO ledger (account, customer, program, kind, entry_date, document,"
-		       "  pending_units, usable_units, expires_on, note, tier, tier_rate_ppm,"
-		       "  tier_factor_cents, origin, run_id, journal_id)"
-		       " SELECT e.account, e.customer, e.program, e.kind, e.entry_date, e.document,"
-		       "        e.pending, e.usable, e.expires_on, e.note, e.tier, e.tier_rate_ppm,"
-		       "        e.tier_factor_cents, e.origin, $1::bigint, j.journal_id"
-		       "   FROM new_entries e JOIN gl_journals j ON j.run_id = $1::bigint"
-		       "    AND j.program = e.program AND j.journal_date = e.jdate"
-		       "  ORDER BY e.seq", 1, p);
-}
-
 /* The month-end marks its period closed (SPEC §8). */
 static int close_period(struct close *c)
 {
@@ -704,26 +428,18 @@ static int close_period(struct close *c)
 		       2, p);
 }
 
-static void summary(struct close *c, long long journals)
+static void summary(struct close *c)
 {
-	char d[DATE_FMT_SIZE], a[MONEY_FMT_SIZE], b[MONEY_FMT_SIZE];
-	long long total = 0;
+	char d[DATE_FMT_SIZE], a[MONEY_FMT_SIZE];
 
-	for (int k = 0; k <= K_REVERSE_EXPIRY; k++)
-		total += c->kinds[k].entries;
 	if (c->month_end)
 		printf("month-end %s (through %s)", c->period, date_format(c->as_of, d));
 	else
 		printf("daily close %s", date_format(c->as_of, d));
 	printf("%s: %lld accounts, %lld entries, %lld journals\n",
-	       c->dry_run ? " (dry run: nothing written)" : "", c->accounts, total, journals);
-	for (int k = 0; k <= K_REVERSE_EXPIRY; k++) {
-		if (!c->kinds[k].entries)
-			continue;
-		printf("  %-15s %8lld  pending %14s  usable %14s\n", acct_kind_names[k],
-		       c->kinds[k].entries, decimal_format(c->kinds[k].pending, 2, a),
-		       decimal_format(c->kinds[k].usable, 2, b));
-	}
+	       c->dry_run ? " (dry run: nothing written)" : "", c->accounts,
+	       posting_count(&c->post), c->post.journals);
+	posting_print_kinds(&c->post);
 	if (c->warnings)
 		printf("warnings: %lld (listed on stderr)\n", c->warnings);
 	if (c->nrefusals) {
@@ -762,10 +478,10 @@ static int set_snapshot(PGconn *db, struct err *e, const char *id)
 
 static int close_run(struct close *c, struct app *a)
 {
-	char d[DATE_FMT_SIZE], counts[1024];
+	char d[DATE_FMT_SIZE], counts[1024], memo[64];
 	const char *p[1];
 	PGresult *r;
-	long long total = 0, journals = 0;
+	long long total = 0;
 	date_t last;
 	int has_last, rc;
 
@@ -817,7 +533,6 @@ static int close_run(struct close *c, struct app *a)
 		return rc;
 	r = db_query(c->w, c->e,
 		     "SELECT pg_export_snapshot(),"
-		     "       (SELECT (max(period) + interval '1 month')::date::text FROM periods),"
 		     "       (SELECT count(*) FROM customers WHERE parent IS NULL AND program IS NOT NULL)",
 		     0, NULL);
 	if (!r)
@@ -826,9 +541,7 @@ static int close_run(struct close *c, struct app *a)
 		char snap[128];
 
 		copy_str(snap, sizeof(snap), PQgetvalue(r, 0, 0));
-		c->has_open_from = !PQgetisnull(r, 0, 1) &&
-				   date_parse(PQgetvalue(r, 0, 1), &c->open_from) == 0;
-		total = atoll(PQgetvalue(r, 0, 2));
+		total = atoll(PQgetvalue(r, 0, 1));
 		PQclear(r);
 
 		/* The reader sees exactly the writer's snapshot. */
@@ -840,37 +553,29 @@ static int close_run(struct close *c, struct app *a)
 		    (rc = db_exec(c->r, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
 			return rc;
 	}
-	if ((rc = load_programs(c)))
-		return rc;
-	if ((rc = db_exec_script(c->w, c->e,
-				 "CREATE TEMP TABLE new_entries (seq bigint, account text COLLATE \"C\","
-				 " customer text COLLATE \"C\", program text COLLATE \"C\", origin text, kind text,"
-				 " entry_date date, jdate date, document text COLLATE \"C\", pending bigint,"
-				 " usable bigint, expires_on date, note text, tier text,"
-				 " tier_rate_ppm bigint, tier_factor_cents bigint) ON COMMIT DROP;"
-				 "CREATE TEMP TABLE new_lines (program text COLLATE \"C\", jdate date,"
-				 " account text, debit bigint, credit bigint, role text) ON COMMIT DROP")))
+	if ((rc = posting_begin(&c->post, c->w, c->e)))
 		return rc;
 	if ((rc = stream_accounts(c, total)))
 		return rc;
 	db_exec(c->r, c->e, "COMMIT", 0, NULL);
-	if ((rc = save_refusals(c)) || (rc = make_journal_lines(c, &journals)))
+	if (c->month_end)
+		snprintf(memo, sizeof(memo), "month-end %s", c->period);
+	else
+		snprintf(memo, sizeof(memo), "daily close %s", d);
+	if ((rc = save_refusals(c)) || (rc = posting_finish(&c->post, c->run_id, memo)))
 		return rc;
 	if (c->dry_run) {
 		db_exec(c->w, c->e, "ROLLBACK", 0, NULL);
 	} else {
-		total = 0;
-		for (int k = 0; k <= K_REVERSE_EXPIRY; k++)
-			total += c->kinds[k].entries;
 		snprintf(counts, sizeof(counts),
 			 "{\"accounts\": %lld, \"entries\": %lld, \"journals\": %lld, \"refused\": %zu}",
-			 c->accounts, total, journals, c->nrefusals);
-		if ((rc = post_everything(c)) || (rc = runs_done(c->w, c->e, c->run_id, counts)) ||
+			 c->accounts, posting_count(&c->post), c->post.journals, c->nrefusals);
+		if ((rc = runs_done(c->w, c->e, c->run_id, counts)) ||
 		    (c->month_end && (rc = close_period(c))) ||
 		    (rc = db_exec(c->w, c->e, "COMMIT", 0, NULL)))
 			return rc;
 	}
-	summary(c, journals);
+	summary(c);
 	return c->nrefusals ? EXIT_EXCEPTIONS : EXIT_OK;
 }
 
@@ -983,7 +688,6 @@ static int close_main(struct close *c0, struct app *a)
 
 	c.e = &e;
 	c.sim = account_sim_new();
-	sbuf_init(&c.copy, 4 * COPY_CHUNK);
 	if (!c.sim) {
 		err_set(&e, EXIT_FAIL, "out of memory");
 		rc = app_fail(&e);
@@ -1003,10 +707,7 @@ static int close_main(struct close *c0, struct app *a)
 out:
 	db_close(c.r);
 	account_sim_free(c.sim);
-	sbuf_free(&c.copy);
-	for (size_t i = 0; i < c.nprogs; i++)
-		free(c.progs[i].tiers);
-	free(c.progs);
+	posting_free(&c.post);
 	free(c.tiers);
 	free(c.docs);
 	free(c.allocs);

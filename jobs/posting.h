@@ -1,0 +1,75 @@
+/*
+ * posting: how every job that moves units writes them (SPEC §7) — the
+ * daily close, the month-end, manual adjustments.
+ *
+ * Within the caller's transaction: the programs are loaded with their GL
+ * accounts and the running units of every GL role so far; new ledger
+ * entries stream with COPY into the staging table new_entries; then
+ * posting_finish makes one journal per program and journal date (never a
+ * date inside a closed period), its lines per GL account from core/gl, and
+ * inserts the entries into the ledger with their journal, in posting order.
+ */
+#ifndef ACCRUE_POSTING_H
+#define ACCRUE_POSTING_H
+
+#include <libpq-fe.h>
+
+#include "account.h"
+#include "date.h"
+#include "err.h"
+#include "gl.h"
+#include "sbuf.h"
+#include "tiers.h"
+
+struct prog {
+	struct acct_program p;
+	char account[GL_ROLES][ACCT_KEY];
+	struct tier *tiers;      /* the program's own tier set */
+	size_t ntiers;
+	struct gl_running gl;
+};
+
+struct kind_count {
+	long long entries;
+	int64_t pending, usable;
+};
+
+enum posting_origin { ORIGIN_CLOSE, ORIGIN_MANUAL, ORIGIN_MONTH_END };
+
+struct posting {
+	PGconn *db;
+	struct err *e;
+	struct prog *progs;
+	size_t nprogs;
+	int has_open_from;
+	date_t open_from;        /* first day of the first open period */
+	struct sbuf copy;
+	long long seq;
+	int copying, failed;
+	long long journals;
+	struct kind_count kinds[K_REVERSE_EXPIRY + 1];
+};
+
+/* Load programs, tiers, GL running units and the first open period; create
+ * the staging tables.  Call inside the transaction. */
+int posting_begin(struct posting *p, PGconn *db, struct err *e);
+void posting_free(struct posting *p);
+
+const struct prog *posting_prog(const struct posting *p, const char *code);
+
+/* Stage entries: posting_stage_begin, posting_entry..., posting_stage_end. */
+int posting_stage_begin(struct posting *p);
+int posting_entry(struct posting *p, const char *account, const char *program,
+		  enum posting_origin origin, const struct acct_entry *e);
+int posting_stage_end(struct posting *p, int abort);
+
+/* Journals, GL lines and ledger rows for everything staged.  With run_id 0
+ * (a dry run) only the journals are counted. */
+int posting_finish(struct posting *p, long long run_id, const char *memo);
+
+/* Print the entries staged, by kind, on stdout. */
+void posting_print_kinds(const struct posting *p);
+
+long long posting_count(const struct posting *p);
+
+#endif
