@@ -36,7 +36,7 @@
 #define COPY_CHUNK (1 << 20)
 
 static const char help[] =
-	"usage: accrue import customers|programs|tiers|invoices|payments FILE.csv\n"
+	"usage: accrue import customers|programs|tiers|invoices|payments|adjustments FILE.csv\n"
 	"\n"
 	"Imports one CSV file (UTF-8, header row, RFC 4180) whole or not at all.\n"
 	"Rows are upserted by their natural key, so importing the same file twice\n"
@@ -53,6 +53,7 @@ struct import_error {
 struct import {
 	const struct import_kind *kind;
 	const char *path;
+	char today[DATE_FMT_SIZE];  /* the default business date */
 	int colmap[IMPORT_MAX_COLS];  /* file field index → kind column, -1 */
 	int present[IMPORT_MAX_COLS]; /* kind column → file field index, -1 */
 	size_t nfields;
@@ -532,6 +533,11 @@ static int import_run(struct import *im)
 	/* Statistics, so the checks below get good plans on a big file. */
 	if (im->staged > 1000 && (rc = db_exec(im->db, im->e, "ANALYZE stage", 0, NULL)))
 		goto fail;
+	{
+		const char *p[1] = {im->today};
+		if ((rc = db_exec(im->db, im->e, "SELECT set_config('accrue.today', $1, true)", 1, p)))
+			goto fail;
+	}
 	if (im->header_ok && run_checks(im)) {
 		rc = im->e->exit;
 		goto fail;
@@ -540,6 +546,12 @@ static int import_run(struct import *im)
 		errors_print(im);
 		rc = EXIT_DATAERR;
 		goto fail;
+	}
+	if (k->post) {
+		if ((rc = k->post(im->db, im->e, im->path)) ||
+		    (rc = db_exec(im->db, im->e, "COMMIT", 0, NULL)))
+			goto fail;
+		return 0;
 	}
 	r = db_query_script(im->db, im->e, k->upsert_sql);
 	if (!r) {
@@ -578,10 +590,11 @@ int cmd_import(struct app *a, int argc, char **argv)
 	kind = import_kind_find(argv[1]);
 	if (!kind)
 		return app_usage("import", "unknown kind \"%s\" (customers, programs, tiers, "
-				 "invoices or payments)", argv[1]);
+				 "invoices, payments or adjustments)", argv[1]);
 	memset(&im, 0, sizeof(im));
 	im.kind = kind;
 	im.path = argv[2];
+	date_format(app_today(a), im.today);
 	im.e = &e;
 	sbuf_init(&im.copy, 2 * COPY_CHUNK + CSVIN_MAX_ROW * 2);
 	sbuf_init(&im.val, CSVIN_MAX_ROW);

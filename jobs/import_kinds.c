@@ -7,6 +7,8 @@
  */
 #include "import_kinds.h"
 
+#include "adjust.h"
+
 #include <string.h>
 
 #define KEY 64      /* customer, invoice, payment numbers, codes */
@@ -115,6 +117,7 @@ static const struct import_kind customers = {
 	"  SELECT * FROM hist RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),"
 	"        (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins) - (SELECT count(*) FROM upd)",
+	NULL,
 };
 
 /* -- programs ------------------------------------------------------------- */
@@ -186,6 +189,7 @@ static const struct import_kind programs = {
 	"  RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),"
 	"        (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins) - (SELECT count(*) FROM upd)",
+	NULL,
 };
 
 /* -- tiers ---------------------------------------------------------------- */
@@ -282,6 +286,7 @@ static const struct import_kind tiers = {
 	"SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE is_changed),"
 	"       count(*) FILTER (WHERE NOT is_new AND NOT is_changed), (SELECT count(*) FROM tier_gone)"
 	"  FROM tier_cmp",
+	NULL,
 };
 
 /* -- invoices ------------------------------------------------------------- */
@@ -385,6 +390,7 @@ static const struct import_kind invoices = {
 	"  RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),"
 	"        (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins) - (SELECT count(*) FROM upd)",
+	NULL,
 };
 
 /* -- payments ------------------------------------------------------------- */
@@ -453,12 +459,39 @@ static const struct import_kind payments = {
 	"                        AND COALESCE(p.invoice, '') = COALESCE(s.invoice, ''))"
 	"  RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), 0, (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins)",
+	NULL,
+};
+
+
+/* -- adjustments (SPEC §6) ------------------------------------------------- */
+
+static const char *const actions[] = {"add", "expire_invoice", "reverse_expiry", NULL};
+
+static const struct import_col adjustment_cols[] = {
+	{"customer", COL_NAME, COL_REQUIRED, KEY, 0, 0, NULL, NULL},
+	{"action", COL_ENUM, COL_REQUIRED, 16, 0, 0, actions, NULL},
+	{"amount", COL_MONEY, 0, 24, -MONEY_MAX, 0, NULL, NULL},
+	{"invoice", COL_NAME, 0, KEY, 0, 0, NULL, NULL},
+	{"invoice_date", COL_DATE, 0, 10, 0, 0, NULL, NULL},
+	{"reference", COL_NAME, 0, KEY, 0, 0, NULL, NULL},
+	{"reason", COL_NAME, COL_REQUIRED, NAME, 0, 0, NULL, NULL},
+	{"date", COL_DATE, 0, 10, 0, 0, NULL, NULL},
+};
+
+static const struct import_kind adjustments = {
+	"adjustments", adjustment_cols, sizeof(adjustment_cols) / sizeof(adjustment_cols[0]),
+	{NULL, NULL},
+	ADJUST_STAGE_SQL,
+	"COPY stage FROM STDIN",
+	adjust_checks,
+	NULL,
+	adjust_post_staged,
 };
 
 const struct import_kind *import_kind_find(const char *name)
 {
 	static const struct import_kind *const all[] = {
-		&customers, &programs, &tiers, &invoices, &payments,
+		&customers, &programs, &tiers, &invoices, &payments, &adjustments,
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)

@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libpq-fe.h>
+
+#include "err.h"
+
 #define IMPORT_MAX_COLS 64
 
 enum col_type {
@@ -45,6 +49,9 @@ struct import_kind {
 	const char *copy_sql;       /* COPY stage (line, cols...) FROM STDIN */
 	const char *const *checks;  /* each: SELECT line, column, message */
 	const char *upsert_sql;     /* returns inserted, updated, unchanged[, removed] */
+	/* Instead of upsert_sql: write what is staged (adjustments post ledger
+	 * entries); prints its own summary. */
+	int (*post)(PGconn *db, struct err *e, const char *what);
 };
 
 const struct import_kind *import_kind_find(const char *name);

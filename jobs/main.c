@@ -20,10 +20,12 @@ struct command {
 
 static const struct command commands[] = {
 	{"db", cmd_db, "db migrate: create or upgrade the schema"},
-	{"import", cmd_import, "import customers|programs|tiers|invoices|payments FILE.csv"},
+	{"import", cmd_import,
+	 "import customers|programs|tiers|invoices|payments|adjustments FILE.csv"},
 	{"daily-close", cmd_daily_close, "daily-close [--date YYYY-MM-DD] [--dry-run]"},
 	{"month-end", cmd_month_end,
 	 "month-end --period YYYY-MM [--dry-run] [--no-statements] [--no-email]"},
+	{"adjust", cmd_adjust, "adjust add|expire-invoice|reverse-expiry ... (see accrue adjust --help)"},
 	{"gl", cmd_gl, "gl export --from DATE --to DATE [--format csv|iif]"},
 	{"balances", cmd_balances, "balances [--customer N] [--as-of DATE] [--format table|csv]"},
 	{"history", cmd_history, "history --customer N [--from DATE] [--to DATE] [--format table|csv]"},
