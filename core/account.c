@@ -537,10 +537,13 @@ static void on_accrual(struct account_sim *s, date_t day)
 		r = tiered_months(in->tiers, in->ntiers, months, nmonths, posted);
 	if (r.uncovered && s->out->warning) {
 		char msg[256];
-		snprintf(msg, sizeof(msg), "%s sales of %s are above the top tier or in a gap "
-			 "between tiers: no further points",
-			 p->earning == EARN_YTD_TIERED ? "year-to-date" : "a month's",
-			 decimal_format(ytd, 2, amount));
+
+		if (p->earning == EARN_YTD_TIERED)
+			snprintf(msg, sizeof(msg), "year-to-date sales of %s are above the top tier or "
+				 "in a gap between tiers: no further points", decimal_format(ytd, 2, amount));
+		else
+			snprintf(msg, sizeof(msg), "a month's sales are above the top tier or in a gap "
+				 "between tiers: that month earns nothing");
 		s->out->warning(s->out->ctx, in->account, msg);
 	}
 	if (r.target == posted)
@@ -562,7 +565,7 @@ static void on_accrual(struct account_sim *s, date_t day)
 		snprintf(note, sizeof(note), "no tier on year-to-date sales of %s",
 			 decimal_format(ytd, 2, amount));
 	} else {
-		snprintf(note, sizeof(note), "monthly tiers on year-to-date sales of %s",
+		snprintf(note, sizeof(note), "monthly tiers on the year's sales of %s",
 			 decimal_format(ytd, 2, amount));
 	}
 	memset(e, 0, sizeof(*e));

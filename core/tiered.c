@@ -29,10 +29,10 @@ struct tiered_result tiered_months(const struct tier *t, size_t n,
 		if (pick >= 0) {
 			r.target += units_at_rate(month_cents[m], t[pick].rate_ppm);
 		} else if (pick == TIERS_UNCOVERED) {
+			/* no points for a month above the top tier or in a gap */
 			r.uncovered = 1;
-			r.target = posted;
-			return r;
 		}
 	}
+	(void)posted;
 	return r;
 }

@@ -6,7 +6,8 @@
  * month_tiered: each month of the fiscal year at the rate of that month's own
  * sales: target = Σ round(sales_m × rate_m).
  * Below the lowest tier: 0 for that amount.  Above the top tier or in a gap:
- * no further points — the target stays what was posted — and a warning.
+ * no further points and a warning — for ytd_tiered the target stays what was
+ * posted; for month_tiered that month adds nothing.
  */
 #ifndef ACCRUE_TIERED_H
 #define ACCRUE_TIERED_H
