@@ -123,6 +123,24 @@ static void copy_str(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
+/* Rows of an imported file found posted before, or -1 (not an import). */
+static long adjust_unchanged(PGconn *db, struct err *e)
+{
+	PGresult *u = db_query(db, e, "SELECT to_regclass('pg_temp.adjust_unchanged') IS NOT NULL",
+			       0, NULL);
+	long n = -1;
+
+	if (u && !strcmp(PQgetvalue(u, 0, 0), "t")) {
+		PQclear(u);
+		u = db_query(db, e, "SELECT n FROM adjust_unchanged", 0, NULL);
+		if (u && PQntuples(u))
+			n = atol(PQgetvalue(u, 0, 0));
+	}
+	if (u)
+		PQclear(u);
+	return n;
+}
+
 int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 {
 	struct posting post;
@@ -148,6 +166,11 @@ int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 		goto out;
 	}
 	n = PQntuples(r);
+	if (n == 0) {
+		printf("%s: nothing to post: %ld adjustments unchanged (posted before)\n", what,
+		       adjust_unchanged(db, e));
+		goto out;
+	}
 	{
 		const char *p[2] = {"adjust", n ? PQgetvalue(r, 0, 15) : NULL};
 
@@ -221,7 +244,15 @@ int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 				  2, p)))
 			goto out;
 	}
-	printf("%s: %d adjustment%s posted (run %lld)\n", what, n, n == 1 ? "" : "s", run_id);
+	{
+		long unchanged = adjust_unchanged(db, e);
+
+		if (unchanged >= 0)
+			printf("%s: %d adjustment%s posted, %ld unchanged (posted before)\n", what, n,
+			       n == 1 ? "" : "s", unchanged);
+		else
+			printf("%s: %d adjustment%s posted\n", what, n, n == 1 ? "" : "s");
+	}
 	posting_print_kinds(&post);
 out:
 	if (r)

@@ -23,6 +23,27 @@
 	" units bigint, invoice text COLLATE \"C\", invoice_date date, reference text," \
 	" reason text, entry_date date) ON COMMIT DROP"
 
+/* A file imported again: rows identical to a manual entry already posted
+ * (same account, action, document, date, amount and reason) are taken out
+ * of the stage and counted as unchanged (in adjust_unchanged). */
+#define ADJUST_DEDUPE_SQL \
+	"CREATE TEMP TABLE adjust_unchanged ON COMMIT DROP AS" \
+	" WITH gone AS (" \
+	"  DELETE FROM stage s USING customers c" \
+	"   WHERE c.customer = s.customer AND s.entry_date IS NOT NULL" \
+	"     AND EXISTS (SELECT 1 FROM ledger l" \
+	"                  WHERE l.origin = 'manual' AND l.account = COALESCE(c.parent, c.customer)" \
+	"                    AND l.entry_date = s.entry_date AND l.note = s.reason" \
+	"                    AND ((s.action = 'add' AND l.kind = 'adjust'" \
+	"                          AND l.document = COALESCE(NULLIF(s.reference, ''), 'MANUALADJ')" \
+	"                          AND l.usable_units = s.units)" \
+	"                      OR (s.action = 'expire_invoice' AND l.kind = 'expire'" \
+	"                          AND l.document = 'E' || s.invoice)" \
+	"                      OR (s.action = 'reverse_expiry' AND l.kind = 'reverse_expiry'" \
+	"                          AND l.document = 'R' || s.invoice)))" \
+	"  RETURNING 1)" \
+	" SELECT count(*) AS n FROM gone"
+
 extern const char *const adjust_checks[];
 
 int adjust_post_staged(PGconn *db, struct err *e, const char *what);

@@ -538,6 +538,8 @@ static int import_run(struct import *im)
 		if ((rc = db_exec(im->db, im->e, "SELECT set_config('accrue.today', $1, true)", 1, p)))
 			goto fail;
 	}
+	if (k->before_checks_sql && (rc = db_exec_script(im->db, im->e, k->before_checks_sql)))
+		goto fail;
 	if (im->header_ok && run_checks(im)) {
 		rc = im->e->exit;
 		goto fail;

@@ -75,6 +75,7 @@ static const char *const customer_checks[] = {
 	"  GROUP BY s.line, s.customer) e"
 	" ORDER BY 1 LIMIT 1000",
 	NULL,
+	NULL,
 };
 
 #define CUSTOMER_COLS "name, parent, program, language, email, member_since, " \
@@ -118,6 +119,7 @@ static const struct import_kind customers = {
 	" SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),"
 	"        (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins) - (SELECT count(*) FROM upd)",
 	NULL,
+	NULL,
 };
 
 /* -- programs ------------------------------------------------------------- */
@@ -156,6 +158,7 @@ static const char *const program_checks[] = {
 	"   'a value is required with vesting on_payment')"
 	" ) c(bad, col, msg) WHERE c.bad ORDER BY 1 LIMIT 1000",
 	NULL,
+	NULL,
 };
 
 #define PROGRAM_COLS "name, unit, earning, vesting, basis, max_payment_days, expiry_months," \
@@ -189,6 +192,7 @@ static const struct import_kind programs = {
 	"  RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),"
 	"        (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins) - (SELECT count(*) FROM upd)",
+	NULL,
 	NULL,
 };
 
@@ -253,6 +257,7 @@ static const char *const tier_checks[] = {
 	"  FROM stage GROUP BY program, customer"
 	" HAVING count(rate_ppm) > 0 AND count(factor_cents) > 0 ORDER BY 1 LIMIT 1000",
 	NULL,
+	NULL,
 };
 
 /* A (program, customer) set in the file replaces the stored set whole; a
@@ -286,6 +291,7 @@ static const struct import_kind tiers = {
 	"SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE is_changed),"
 	"       count(*) FILTER (WHERE NOT is_new AND NOT is_changed), (SELECT count(*) FROM tier_gone)"
 	"  FROM tier_cmp",
+	NULL,
 	NULL,
 };
 
@@ -359,6 +365,7 @@ static const char *const invoice_checks[] = {
 	"        s.no_points, s.original)"
 	" ORDER BY 1 LIMIT 1000",
 	NULL,
+	NULL,
 };
 
 #define INVOICE_COLS "customer, kind, doc_date, category, net_cents, total_cents, status, " \
@@ -390,6 +397,7 @@ static const struct import_kind invoices = {
 	"  RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),"
 	"        (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins) - (SELECT count(*) FROM upd)",
+	NULL,
 	NULL,
 };
 
@@ -442,6 +450,7 @@ static const char *const payment_checks[] = {
 	"       IS DISTINCT FROM (s.customer, s.pay_date, s.amount_cents, s.method)"
 	" ORDER BY 1 LIMIT 1000",
 	NULL,
+	NULL,
 };
 
 static const struct import_kind payments = {
@@ -459,6 +468,7 @@ static const struct import_kind payments = {
 	"                        AND COALESCE(p.invoice, '') = COALESCE(s.invoice, ''))"
 	"  RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), 0, (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins)",
+	NULL,
 	NULL,
 };
 
@@ -486,6 +496,7 @@ static const struct import_kind adjustments = {
 	adjust_checks,
 	NULL,
 	adjust_post_staged,
+	ADJUST_DEDUPE_SQL,
 };
 
 const struct import_kind *import_kind_find(const char *name)

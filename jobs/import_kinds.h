@@ -52,6 +52,8 @@ struct import_kind {
 	/* Instead of upsert_sql: write what is staged (adjustments post ledger
 	 * entries); prints its own summary. */
 	int (*post)(PGconn *db, struct err *e, const char *what);
+	/* Run after staging, before the checks (may be NULL). */
+	const char *before_checks_sql;
 };
 
 const struct import_kind *import_kind_find(const char *name);
