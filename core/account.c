@@ -34,6 +34,7 @@ struct inv {
 	int is_factor, has_tier;
 	char tier[TIERS_NAME_SIZE];
 	int state;
+	int64_t forfeited;      /* usable units of its lots expired or lost */
 	int exempt;             /* expiry reversed: no automatic expiry */
 	int has_paid;
 	date_t paid;            /* paid in full */
@@ -79,6 +80,7 @@ struct account_sim {
 	size_t ntarget, captarget;
 	struct keyed *kt, *ke;
 	size_t capkt, capke;
+	size_t nstored;         /* ke holds the ledger's close entries, grouped */
 	struct lot_book lots;
 	struct acct_entry accrual;  /* month-end: the accrual made, if any */
 	int has_accrual;
@@ -208,6 +210,32 @@ static struct acct_entry *target_new(struct account_sim *s, int kind, date_t dat
 	return e;
 }
 
+static int key_cmp(const struct acct_entry *a, const struct acct_entry *b);
+
+/* The last usable day an earlier close stored for the same entry: a lot
+ * keeps its own last day even when the program's expiry changes since. */
+static int stored_expiry(const struct account_sim *s, const struct acct_entry *e, date_t *last)
+{
+	size_t lo = 0, hi = s->nstored;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = key_cmp(s->ke[mid].e, e);
+
+		if (c == 0) {
+			if (!s->ke[mid].e->has_expires)
+				return 0;
+			*last = s->ke[mid].e->expires_on;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 /* Move balances and lots for an entry (made now or a fact). */
 static void apply(struct account_sim *s, struct acct_entry *e)
 {
@@ -224,9 +252,17 @@ static void apply(struct account_sim *s, struct acct_entry *e)
 			l.last_day = e->expires_on;
 			l.has_last = 1;
 		} else {
+			date_t kept;
+
 			l.last_day = lots_last_day(e->date, p->expiry_days, p->expiry_months,
 						   s->in->has_points_expiry, s->in->points_expiry,
 						   &l.has_last);
+			if (e->by_close && stored_expiry(s, e, &kept)) {
+				/* capped by a points expiry date set since */
+				if (!s->in->has_points_expiry || kept < s->in->points_expiry)
+					l.last_day = kept;
+				l.has_last = 1;
+			}
 			if (e->by_close) {
 				e->expires_on = l.last_day;
 				e->has_expires = l.has_last;
@@ -269,12 +305,18 @@ static void lot_expired(void *ctx, const struct lot *l);
 static date_t expiring_day;
 static const char *expiring_note;
 
+static int find_doc(const struct account_sim *s, const char *number);
+
 static void lot_expired(void *ctx, const struct lot *l)
 {
 	struct account_sim *s = ctx;
 	struct acct_entry *e = target_new(s, K_EXPIRE, expiring_day, l->document, l->customer,
 					  expiring_note);
+	int di = find_doc(s, l->document);
 
+	/* an invoice's forfeited units can no longer be clawed back */
+	if (di >= 0 && s->doc_inv[di] >= 0)
+		s->invs[s->doc_inv[di]].forfeited += l->units;
 	if (!e)
 		return;
 	e->usable = -l->units;
@@ -372,7 +414,11 @@ static void on_credit(struct account_sim *s, struct inv *v, const struct acct_do
 		return;  /* expired, lost or cancelled: nothing left to adjust */
 	now = inv_units(v, v->eligible - v->credited);
 	delta = now - v->earned;
-	v->earned = now;
+	/* after vesting, units already expired or lost stay forfeited: a
+	 * clawback takes at most what is left of the earning */
+	if (v->state == ST_VESTED && delta < 0 && -delta > v->earned - v->forfeited)
+		delta = -(v->earned - v->forfeited > 0 ? v->earned - v->forfeited : 0);
+	v->earned += delta;
 	snprintf(note, sizeof(note), "credit note %s", cn->number);
 	if (v->state == ST_PENDING)
 		post(s, K_EARN, day, d->number, cn->customer, note, delta, 0, v);
@@ -386,8 +432,9 @@ static void on_cancel(struct account_sim *s, struct inv *v, date_t day)
 
 	if (v->state == ST_PENDING)
 		post(s, K_EARN, day, d->number, d->customer, "cancelled", -v->earned, 0, v);
-	else if (v->state == ST_VESTED)
-		post(s, K_EARN, day, d->number, d->customer, "cancelled", 0, -v->earned, v);
+	else if (v->state == ST_VESTED && v->earned > v->forfeited)
+		post(s, K_EARN, day, d->number, d->customer, "cancelled", 0,
+		     -(v->earned - v->forfeited), v);
 	v->state = ST_CANCELLED;
 }
 
@@ -455,6 +502,33 @@ static void on_fact(struct account_sim *s, const struct acct_entry *f, date_t da
 	}
 }
 
+/* A redemption an earlier close posted stands, whatever a late document did
+ * to the balance before it (the clawback becomes debt instead). */
+static int redeemed_before(const struct account_sim *s, const struct acct_alloc *a,
+			   const char *note)
+{
+	struct acct_entry k;
+	size_t lo = 0, hi = s->nstored;
+
+	memset(&k, 0, sizeof(k));
+	k.kind = K_REDEEM;
+	k.date = a->date;
+	set_str(k.document, sizeof(k.document), a->payment);
+	set_str(k.note, sizeof(k.note), note);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = key_cmp(s->ke[mid].e, &k);
+
+		if (c == 0)
+			return s->ke[mid].usable < 0;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 /* A `reward` allocation redeems amount / unit_value units from usable. */
 static void on_redeem(struct account_sim *s, const struct acct_alloc *a)
 {
@@ -471,7 +545,11 @@ static void on_redeem(struct account_sim *s, const struct acct_alloc *a)
 			s->out->refusal(s->out->ctx, a, why);
 		return;
 	}
-	if (units > s->usable_bal) {
+	if (a->invoice[0])
+		snprintf(note, sizeof(note), "invoice %s", a->invoice);
+	else
+		snprintf(note, sizeof(note), "on account");
+	if (units > s->usable_bal && !redeemed_before(s, a, note)) {
 		char need[MONEY_FMT_SIZE], have[MONEY_FMT_SIZE];
 		snprintf(why, sizeof(why), "%s units are beyond the usable balance of %s",
 			 decimal_format(units, 2, need), decimal_format(s->usable_bal, 2, have));
@@ -479,10 +557,6 @@ static void on_redeem(struct account_sim *s, const struct acct_alloc *a)
 			s->out->refusal(s->out->ctx, a, why);
 		return;
 	}
-	if (a->invoice[0])
-		snprintf(note, sizeof(note), "invoice %s", a->invoice);
-	else
-		snprintf(note, sizeof(note), "on account");
 	post(s, K_REDEEM, a->date, a->payment, a->customer, note, 0, -units, NULL);
 }
 
@@ -898,23 +972,33 @@ static void emit(struct account_sim *s, const struct acct_entry *like, int64_t p
 	s->out->entry(s->out->ctx, &e);
 }
 
-static int diff(struct account_sim *s)
+/* The ledger's close entries grouped by key, for the diff and for the
+ * last usable days they stored. */
+static int stored_entries(struct account_sim *s)
 {
 	const struct acct_input *in = s->in;
-	size_t nt = 0, ne = 0;
+	size_t ne = 0;
 
-	if (grow((void **)&s->kt, &s->capkt, s->ntarget + 1, sizeof(*s->kt)) ||
-	    grow((void **)&s->ke, &s->capke, in->nentries + 1, sizeof(*s->ke)))
+	if (grow((void **)&s->ke, &s->capke, in->nentries + 1, sizeof(*s->ke)))
 		return -1;
-	for (size_t i = 0; i < s->ntarget; i++)
-		s->kt[nt++] = (struct keyed){&s->target[i], (long)i, s->target[i].pending,
-					     s->target[i].usable, 0};
 	for (size_t i = 0; i < in->nentries; i++)
 		if (in->entries[i].by_close)
 			s->ke[ne++] = (struct keyed){&in->entries[i], (long)i, in->entries[i].pending,
 						     in->entries[i].usable, 0};
+	s->nstored = group(s->ke, ne);
+	return 0;
+}
+
+static int diff(struct account_sim *s)
+{
+	size_t nt = 0, ne = s->nstored;
+
+	if (grow((void **)&s->kt, &s->capkt, s->ntarget + 1, sizeof(*s->kt)))
+		return -1;
+	for (size_t i = 0; i < s->ntarget; i++)
+		s->kt[nt++] = (struct keyed){&s->target[i], (long)i, s->target[i].pending,
+					     s->target[i].usable, 0};
 	nt = group(s->kt, nt);
-	ne = group(s->ke, ne);
 	qsort(s->kt, nt, sizeof(*s->kt), first_cmp);  /* posting order */
 	for (size_t i = 0; i < nt; i++) {
 		struct keyed *t = &s->kt[i];
@@ -964,7 +1048,8 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 	s->has_accrual = 0;
 	lots_reset(&s->lots);
 
-	if (setup_invoices(s))
+	s->nstored = 0;
+	if (setup_invoices(s) || stored_entries(s))
 		return -1;
 	setup_events(s);
 	while (s->nheap && !s->oom) {

@@ -20,6 +20,10 @@ date_t lots_last_day(date_t opened, int expiry_days, int expiry_months,
 		last = cap;
 		*has = 1;
 	}
+	/* past the customer's expiry date already: the lot expires the day it
+	 * opens, not before it */
+	if (*has && last < opened)
+		last = opened - 1;
 	return last;
 }
 

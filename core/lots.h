@@ -39,7 +39,8 @@ struct lot_book {
 
 /* The last usable day of a lot opened on `opened`: + expiry_days, or +
  * expiry_months clamped to the month's end, capped by the customer's points
- * expiry date when has_cap.  0 in *has when the lot never expires. */
+ * expiry date when has_cap (a lot opened after that date expires the day it
+ * opens).  0 in *has when the lot never expires. */
 date_t lots_last_day(date_t opened, int expiry_days, int expiry_months,
 		     int has_cap, date_t cap, int *has);
 

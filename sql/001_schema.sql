@@ -105,7 +105,7 @@ CREATE TABLE payments (
 CREATE UNIQUE INDEX payments_key ON payments (payment, COALESCE(invoice, ''));
 CREATE INDEX payments_invoice ON payments (invoice) WHERE invoice IS NOT NULL;
 
--- The high-volume tables (invoices, payments, ledger, lots, lot_uses) carry
+-- The high-volume tables (invoices, payments, ledger) carry
 -- no foreign keys: a row-by-row RI check would cost more than the rest of a
 -- bulk import or close together.  Their only writers — the import and the
 -- jobs — check every reference set-based before they write.
@@ -175,26 +175,6 @@ CREATE TABLE ledger (
 CREATE INDEX ledger_account ON ledger (account, entry_date, entry_id);
 CREATE INDEX ledger_document ON ledger (document) WHERE document <> '';
 
--- A lot is a positive usable movement; uses are what negative movements took.
-CREATE TABLE lots (
-    lot_id     bigserial PRIMARY KEY,
-    entry_id   bigint NOT NULL UNIQUE,
-    account    text COLLATE "C" NOT NULL,
-    program    text COLLATE "C" NOT NULL,
-    opened_on  date NOT NULL,
-    last_day   date,              -- NULL: never expires
-    units      bigint NOT NULL CHECK (units > 0)
-);
-CREATE INDEX lots_account ON lots (account, last_day);
-
-CREATE TABLE lot_uses (
-    entry_id  bigint NOT NULL,
-    lot_id    bigint NOT NULL,
-    units     bigint NOT NULL CHECK (units > 0),
-    PRIMARY KEY (entry_id, lot_id)
-);
-CREATE INDEX lot_uses_lot ON lot_uses (lot_id);
-
 CREATE TABLE statements (
     statement_id  bigserial PRIMARY KEY,
     customer      text COLLATE "C" NOT NULL REFERENCES customers,
@@ -231,7 +211,7 @@ END $$;
 DO $$
 DECLARE t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['ledger', 'lots', 'lot_uses', 'gl_journals', 'gl_lines'] LOOP
+    FOREACH t IN ARRAY ARRAY['ledger', 'gl_journals', 'gl_lines'] LOOP
         EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I
                         FOR EACH ROW EXECUTE FUNCTION accrue_append_only()', t || '_append_only', t);
         EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I

@@ -25,10 +25,10 @@ GRANT accrue_view TO accrue_maint, accrue_batch;
 GRANT INSERT, UPDATE ON programs, tiers, customers, invoices, payments TO accrue_maint;
 GRANT DELETE ON tiers TO accrue_maint;
 GRANT INSERT ON customer_program_history TO accrue_maint;
-GRANT INSERT ON ledger, lots, lot_uses, gl_journals, gl_lines TO accrue_maint;
+GRANT INSERT ON ledger, gl_journals, gl_lines TO accrue_maint;
 GRANT INSERT, UPDATE ON runs TO accrue_maint;
 
-GRANT INSERT ON ledger, lots, lot_uses, gl_journals, gl_lines TO accrue_batch;
+GRANT INSERT ON ledger, gl_journals, gl_lines TO accrue_batch;
 GRANT INSERT, UPDATE ON runs, periods, statements, mail_outbox TO accrue_batch;
 
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO accrue_maint, accrue_batch;
