@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "runs.h"
 #include "db.h"
 #include "money.h"
 #include "sbuf.h"
@@ -195,7 +196,7 @@ static const char balances_help[] =
 	"\n"
 	"  --customer N     only customer N\n"
 	"  --as-of DATE     ledger lines and sales up to and including DATE\n"
-	"                   (YYYY-MM-DD; default: today)\n"
+	"                   (YYYY-MM-DD; default: today, or the last close when later)\n"
 	"  --format FORMAT  table (default: aligned columns) or csv\n"
 	"\n"
 	"columns: customer,account,program,unit,pending,usable,unposted_pending,\n"
@@ -582,10 +583,21 @@ int cmd_balances(struct app *a, int argc, char **argv)
 		return app_usage("balances", "unexpected argument \"%s\"", argv[optind]);
 	if (!have_as_of)
 		as_of = app_today(a);
-	date_format(as_of, as_of_text);
 
 	if (!(db = app_db(a, &e)))
 		return app_fail(&e);
+	if (!have_as_of) {
+		/* Without --as-of: today, or the last close when the books have
+		 * been closed further than today, so that nothing posted hides. */
+		date_t last;
+		int has_last;
+
+		if (runs_last_close(db, &e, &last, &has_last))
+			return app_fail(&e);
+		if (has_last && last > as_of)
+			as_of = last;
+	}
+	date_format(as_of, as_of_text);
 	if (report_begin(db, &e))
 		return app_fail(&e);
 	if (!(rc = customer ? balances_check_customer(db, customer, &e) : 0)) {
