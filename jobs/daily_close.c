@@ -491,7 +491,10 @@ static int close_run(struct close *c, struct app *a)
 		return rc;
 	if ((rc = runs_last_close(c->w, c->e, &last, &has_last)))
 		return rc;
-	if (has_last && c->as_of < last) {
+	/* The month-end of a period may run after the daily closes of the next
+	 * days (its own entries are dated the period's last day); a daily
+	 * close may not run before the last one. */
+	if (has_last && c->as_of < last && !c->month_end) {
 		char l[DATE_FMT_SIZE];
 		return err_set(c->e, EXIT_USAGE,
 			       "the last completed close is for %s: a close for %s would run the "
@@ -504,6 +507,18 @@ static int close_run(struct close *c, struct app *a)
 		int closed;
 
 		date_format(date_month_start(c->as_of), first);
+		r = db_query(c->w, c->e,
+			     "SELECT to_char(max(period), 'YYYY-MM') FROM periods WHERE period > $1::date",
+			     1, pp);
+		if (!r)
+			return c->e->exit;
+		if (!PQgetisnull(r, 0, 0)) {
+			rc = err_set(c->e, EXIT_USAGE, "period %s is closed already: closing %s now "
+				     "would run the books backwards", PQgetvalue(r, 0, 0), c->period);
+			PQclear(r);
+			return rc;
+		}
+		PQclear(r);
 		r = db_query(c->w, c->e, "SELECT 1 FROM periods WHERE period = $1::date", 1, pp);
 		if (!r)
 			return c->e->exit;
