@@ -13,6 +13,7 @@ struct reader {
 	struct csv_parser p;
 	long line;          /* physical line being fed */
 	long row_line;      /* line the current row started on */
+	size_t row_bytes;   /* bytes of the current row fed to libcsv so far */
 	int row_bad;        /* the current row already had an error: drop it */
 	int stop;
 	struct sbuf data;   /* field bytes of the current row, NUL-separated */
@@ -91,13 +92,25 @@ static void parser_restart(struct reader *r)
 
 static void feed_line(struct reader *r, const char *s, size_t len)
 {
-	if (r->p.pstate == 0)  /* ROW_NOT_BEGUN: a new row starts on this line */
+	if (r->p.pstate == 0) {  /* ROW_NOT_BEGUN: a new row starts on this line */
 		r->row_line = r->line;
+		r->row_bytes = 0;
+	}
 	if (memchr(s, '\0', len)) {
 		report(r, r->line, -1, "the line holds a NUL byte (is this a text file?)");
 		parser_restart(r);
 		return;
 	}
+	/* libcsv holds a field in its own buffer, grown without bound, until the
+	 * field ends: cap the row before feeding it, or one unclosed quote would
+	 * pull the rest of the file into memory. */
+	if (len > CSVIN_MAX_ROW - r->row_bytes) {
+		if (!r->row_bad)
+			report(r, r->row_line, (int)r->n, "the row is longer than its cap of 256 KiB");
+		parser_restart(r);
+		return;
+	}
+	r->row_bytes += len;
 	if (csv_parse(&r->p, s, len, on_field, on_row_end, r) != len) {
 		int field = r->row_bad ? -1 : (int)r->n;
 		report(r, r->line, field, csv_error(&r->p) == CSV_EPARSE

@@ -23,11 +23,13 @@
 #define SEEN_SIZE 1024
 
 /* What one csvin_read delivered: each row as "LINE:f1|f2|...", each error
- * as "LINE:FIELD" plus its message. */
+ * as "LINE:FIELD" plus its message.  Rows past the first MAX_SEEN are only
+ * counted, and the last one kept. */
 struct seen {
 	char row[MAX_SEEN][SEEN_SIZE];
 	size_t row_n[MAX_SEEN];   /* fields in each row */
 	int nrows;
+	char last_row[SEEN_SIZE];
 	char err[MAX_SEEN][32];
 	char err_msg[MAX_SEEN][256];
 	int nerrs;
@@ -45,8 +47,7 @@ static int on_row(void *ctx, const struct csvin_row *row)
 	char *out;
 	size_t left, used;
 
-	assert_true(s->nrows < MAX_SEEN);
-	out = s->row[s->nrows];
+	out = s->nrows < MAX_SEEN ? s->row[s->nrows] : s->last_row;
 	left = SEEN_SIZE;
 	used = (size_t)snprintf(out, left, "%ld:", row->line);
 	for (size_t i = 0; i < row->n; i++) {
@@ -56,7 +57,10 @@ static int on_row(void *ctx, const struct csvin_row *row)
 			used += (size_t)snprintf(out + used, left - used, "%s%s",
 						 i ? "|" : "", row->field[i]);
 	}
-	s->row_n[s->nrows] = row->n;
+	if (s->nrows < MAX_SEEN)
+		s->row_n[s->nrows] = row->n;
+	if (out != s->last_row)
+		memcpy(s->last_row, out, SEEN_SIZE);
 	s->nrows++;
 	return s->stop_after && s->nrows >= s->stop_after;
 }
@@ -365,12 +369,14 @@ static void test_csvin_line_at_cap(void **state)
 }
 
 /* A quoted field over several lines, each under the line cap, that makes the
- * row longer than CSVIN_MAX_ROW: the row is reported at its first line and
- * dropped; the next row is read. */
+ * row longer than CSVIN_MAX_ROW: reported at the row's first line when the
+ * line that passes the cap comes, and reading goes on at the next line (the
+ * rest of the field is then read as rows of its own: the file is refused
+ * anyway).  Its closing quote, at the end of a line, is then a stray one. */
 static void test_csvin_long_row(void **state)
 {
-	size_t lines = CSVIN_MAX_ROW / (CSVIN_MAX_LINE / 2) + 2;
 	size_t per = CSVIN_MAX_LINE / 2;
+	size_t lines = CSVIN_MAX_ROW / per + 2;
 	char *text = malloc(lines * (per + 1) + 64);
 	char *p = text;
 	char want[32];
@@ -384,17 +390,47 @@ static void test_csvin_long_row(void **state)
 		p += per;
 		*p++ = '\n';
 	}
-	memcpy(p, "\"\nc,3\n", 7);
+	memcpy(p - 1, "\"\nc,3\n", 7);
+	s = read_text(state, text);
+	free(text);
+	/* Lines 2 to lines + 1 hold the field. */
+	assert_true(s->nerrs >= 1);
+	expect_error(s, 0, "2:1", "row is longer than its cap");
+	snprintf(want, sizeof(want), "%zu:0", lines + 1);
+	expect_error(s, s->nerrs - 1, want, "malformed quoting");
+	assert_string_equal(s->row[0], "1:a|1");
+	snprintf(want, sizeof(want), "%zu:c|3", lines + 2);
+	assert_string_equal(s->last_row, want);
+}
+
+/* One unclosed quote near the top of a big file: the row is cut at its cap
+ * (libcsv would otherwise buffer the rest of the file) and the rows after
+ * the cap are read. */
+static void test_csvin_unclosed_quote_capped(void **state)
+{
+	size_t n = CSVIN_MAX_ROW / 8 + 1000;  /* lines of 8 bytes after the quote */
+	char *text = malloc(16 + 8 * n + 1);
+	char *p = text;
+	char want[32];
+	struct seen *s;
+
+	assert_non_null(text);
+	memcpy(p, "id\n1,\"oops\n", 11);
+	p += 11;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p, "2,a-row\n", 8);
+		p += 8;
+	}
+	*p = '\0';
 	s = read_text(state, text);
 	free(text);
 	assert_int_equal(s->nerrs, 1);
 	expect_error(s, 0, "2:1", "row is longer than its cap");
-	assert_int_equal(s->nrows, 2);
-	assert_string_equal(s->row[0], "1:a|1");
-	/* Lines 2 to lines + 1 hold the field, its closing quote is alone on
-	 * line lines + 2. */
-	snprintf(want, sizeof(want), "%zu:c|3", lines + 3);
-	assert_string_equal(s->row[1], want);
+	assert_string_equal(s->row[0], "1:id");
+	assert_true(s->nrows > 1);
+	assert_true(s->nrows < (int)n - CSVIN_MAX_ROW / 8 + 2);
+	snprintf(want, sizeof(want), "%zu:2|a-row", n + 2);
+	assert_string_equal(s->last_row, want);
 }
 
 static void test_csvin_nul_byte(void **state)
@@ -511,6 +547,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_csvin_long_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csvin_line_at_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csvin_long_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csvin_unclosed_quote_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csvin_nul_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csvin_too_many_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csvin_no_final_newline, setup, teardown),
