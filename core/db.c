@@ -71,6 +71,11 @@ static int db_fail(PGconn *db, PGresult *r, struct err *e)
 	}
 	if (state && e)
 		snprintf(e->sqlstate, sizeof(e->sqlstate), "%s", state);
+	if (state && strcmp(state, "42P01") == 0 && e) {
+		size_t n = strlen(e->msg);
+		snprintf(e->msg + n, sizeof(e->msg) - n,
+			 "\n(is the schema there? create or upgrade it with `accrue db migrate`)");
+	}
 	if (state && strcmp(state, "42501") == 0 && e) {
 		size_t n = strlen(e->msg);
 		snprintf(e->msg + n, sizeof(e->msg) - n,
