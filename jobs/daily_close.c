@@ -543,7 +543,10 @@ static int close_run(struct close *c, struct app *a)
 		return c->e->exit;
 	PQclear(r);
 	p[0] = d;
-	if ((rc = db_exec(c->w, c->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
+	/* A killed close's server process notices at once and lets go of the
+	 * lock, instead of finishing its statement first. */
+	if ((rc = db_exec(c->w, c->e, "SET client_connection_check_interval = '1s'", 0, NULL)) ||
+	    (rc = db_exec(c->w, c->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
 	    (rc = db_exec(c->w, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
 		return rc;
 	r = db_query(c->w, c->e,
@@ -564,6 +567,7 @@ static int close_run(struct close *c, struct app *a)
 			return c->e->exit;
 		if ((rc = db_exec(c->r, c->e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL)) ||
 		    (rc = set_snapshot(c->r, c->e, snap)) ||
+		    (rc = db_exec(c->r, c->e, "SET client_connection_check_interval = '1s'", 0, NULL)) ||
 		    (rc = db_exec(c->r, c->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
 		    (rc = db_exec(c->r, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
 			return rc;

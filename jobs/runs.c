@@ -86,7 +86,7 @@ int runs_done(PGconn *db, struct err *e, long long run_id, const char *counts_js
 
 	snprintf(id, sizeof(id), "%lld", run_id);
 	return db_exec(db, e,
-		       "UPDATE runs SET status = 'done', ended_at = now(), counts = $2::jsonb"
+		       "UPDATE runs SET status = 'done', ended_at = clock_timestamp(), counts = $2::jsonb"
 		       " WHERE run_id = $1", 2, p);
 }
 
@@ -98,6 +98,6 @@ void runs_failed(PGconn *db, long long run_id, const char *message)
 
 	snprintf(id, sizeof(id), "%lld", run_id);
 	db_exec(db, &ignored,
-		"UPDATE runs SET status = 'failed', ended_at = now(), message = $2 WHERE run_id = $1",
+		"UPDATE runs SET status = 'failed', ended_at = clock_timestamp(), message = $2 WHERE run_id = $1",
 		2, p);
 }

@@ -173,7 +173,6 @@ CREATE TABLE ledger (
     created_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX ledger_account ON ledger (account, entry_date, entry_id);
-CREATE INDEX ledger_document ON ledger (document) WHERE document <> '';
 
 CREATE TABLE statements (
     statement_id  bigserial PRIMARY KEY,
