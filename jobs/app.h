@@ -50,5 +50,6 @@ int cmd_gl(struct app *a, int argc, char **argv);
 int cmd_month_end(struct app *a, int argc, char **argv);
 int cmd_adjust(struct app *a, int argc, char **argv);
 int cmd_mail(struct app *a, int argc, char **argv);
+int cmd_statements(struct app *a, int argc, char **argv);
 
 #endif

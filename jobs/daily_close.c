@@ -27,6 +27,7 @@
 #include "posting.h"
 #include "money.h"
 #include "runs.h"
+#include "statements.h"
 #include "sbuf.h"
 
 #define COPY_CHUNK (1 << 20)
@@ -615,7 +616,15 @@ static const char month_end_help[] =
 	"  --no-statements   do not make the month's statements\n"
 	"  --no-email        make the statements but do not email them\n"
 	"\n"
-	"Statements are not built yet: month-end makes none (as with --no-statements).\n";
+	"After the close, the statements of the month (as `accrue statements --all\n"
+	"--from FIRST --to LAST --email`): every parent account of a client program\n"
+	"with movements in the month or a balance, into [statements] out_dir,\n"
+	"emailed to customers with send_statements and an address.  A re-run makes\n"
+	"the same files and sends nothing twice.  A dry run makes no statements.\n"
+	"\n"
+	"exit status: 0 ok, 1 failure, 2 usage, 3 finished with exceptions (refused\n"
+	"redemptions, mail that failed or waits), 69 database or mail server\n"
+	"unavailable, 75 another close is running\n";
 
 int cmd_month_end(struct app *a, int argc, char **argv)
 {
@@ -628,8 +637,8 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct close c;
-	date_t first;
-	int opt, has_period = 0;
+	date_t first = 0;
+	int opt, has_period = 0, statements = 1, email = 1, rc, src;
 
 	memset(&c, 0, sizeof(c));
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -646,7 +655,10 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 			c.dry_run = 1;
 			break;
 		case 'S':
+			statements = 0;
+			break;
 		case 'E':
+			email = 0;
 			break;
 		case 'h':
 			fputs(month_end_help, stdout);
@@ -660,7 +672,15 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 	if (!has_period)
 		return app_usage("month-end", "--period is required");
 	c.month_end = 1;
-	return close_main(&c, a);
+	rc = close_main(&c, a);
+	if ((rc != EXIT_OK && rc != EXIT_EXCEPTIONS) || c.dry_run || !statements)
+		return rc;
+	/* The close is committed; the statements are a run of their own, so a
+	 * failure here leaves the period closed and `accrue statements` (or a
+	 * re-run of the month-end) makes them. */
+	fflush(stdout);
+	src = statements_month_end(a, first, date_month_end(first), email);
+	return src != EXIT_OK ? src : rc;
 }
 
 int cmd_daily_close(struct app *a, int argc, char **argv)

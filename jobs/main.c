@@ -29,6 +29,8 @@ static const struct command commands[] = {
 	{"gl", cmd_gl, "gl export --from DATE --to DATE [--format csv|iif]"},
 	{"balances", cmd_balances, "balances [--customer N] [--as-of DATE] [--format table|csv]"},
 	{"history", cmd_history, "history --customer N [--from DATE] [--to DATE] [--format table|csv]"},
+	{"statements", cmd_statements,
+	 "statements (--customer N | --all) --from DATE --to DATE [--out DIR] [--email] [--no-company-header]"},
 	{"mail", cmd_mail, "mail retry [--resend-interrupted] [--failed]"},
 };
 

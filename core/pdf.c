@@ -1,0 +1,750 @@
+#include "pdf.h"
+
+#include <hpdf.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PDF_TEXT_MAX (4 * STMT_TEXT)   /* one drawn string, encoded */
+
+/* ---- WinAnsi ---- */
+
+/* The code points Windows-1252 puts at 0x80..0x9F (0: unused). */
+static const unsigned short cp1252_high[32] = {
+	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+/* Decode one UTF-8 character at *p (advanced); -1 when malformed. */
+static long utf8_next(const unsigned char **p)
+{
+	const unsigned char *s = *p;
+	long cp;
+	int n;
+
+	if (s[0] < 0x80) {
+		*p = s + 1;
+		return s[0];
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		cp = s[0] & 0x1F;
+		n = 1;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		cp = s[0] & 0x0F;
+		n = 2;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		cp = s[0] & 0x07;
+		n = 3;
+	} else {
+		return -1;
+	}
+	for (int i = 1; i <= n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return -1;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	*p = s + n + 1;
+	return cp;
+}
+
+static int cp1252_code(long cp)
+{
+	if (cp < 0x20)
+		return ' ';
+	if (cp < 0x7F || (cp >= 0xA0 && cp <= 0xFF))
+		return (int)cp;
+	for (int i = 0; i < 32; i++)
+		if (cp1252_high[i] && cp1252_high[i] == cp)
+			return 0x80 + i;
+	return -1;
+}
+
+int pdf_winansi(const char *utf8, char *out, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)utf8;
+	size_t o = 0;
+
+	while (*p) {
+		long cp = utf8_next(&p);
+		int c = cp < 0 ? -1 : cp1252_code(cp);
+
+		if (c < 0 || o + 1 >= n)
+			return -1;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int pdf_fits_winansi(const char *utf8)
+{
+	const unsigned char *p = (const unsigned char *)utf8;
+
+	while (*p) {
+		long cp;
+
+		if (*p < 0x80) {   /* the common case, fast */
+			p++;
+			continue;
+		}
+		cp = utf8_next(&p);
+		if (cp < 0 || cp1252_code(cp) < 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- drawing ---- */
+
+enum align { LEFT, RIGHT };
+
+struct pdf {
+	HPDF_Doc doc;
+	HPDF_Page page;
+	HPDF_Font reg, bold;
+	HPDF_Font cur_font;
+	HPDF_REAL cur_size;
+	int utf8;                    /* fonts embedded, text drawn as UTF-8 */
+	HPDF_STATUS error, detail;   /* libharu's first error */
+	const struct statement *s;
+	const struct template *t;
+	size_t page_no;
+	enum stmt_col cols[STMT_NCOLS];
+	int ncols;
+	HPDF_REAL col_x[STMT_NCOLS + 1], col_w[STMT_NCOLS];
+	char enc[PDF_TEXT_MAX];      /* the string being drawn, encoded */
+};
+
+static void pdf_error(HPDF_STATUS error_no, HPDF_STATUS detail_no, void *user)
+{
+	struct pdf *p = user;
+
+	if (!p->error) {
+		p->error = error_no;
+		p->detail = detail_no;
+	}
+}
+
+/* Colours: black text, grey for labels and rules. */
+static void ink(struct pdf *p, float grey)
+{
+	HPDF_Page_SetGrayFill(p->page, grey);
+}
+
+static HPDF_REAL width_of(struct pdf *p, HPDF_Font f, HPDF_REAL size, const char *s, size_t n)
+{
+	HPDF_TextWidth w = HPDF_Font_TextWidth(f, (const HPDF_BYTE *)s, (HPDF_UINT)n);
+
+	(void)p;
+	return (HPDF_REAL)w.width * size / 1000;
+}
+
+/* Encode utf8 for the document's fonts into p->enc; returns its length. */
+static size_t encode(struct pdf *p, const char *utf8)
+{
+	if (p->utf8) {
+		size_t o = 0;
+
+		/* control characters would draw as missing glyphs */
+		for (; utf8[o] && o + 1 < sizeof(p->enc); o++)
+			p->enc[o] = (unsigned char)utf8[o] < 0x20 ? ' ' : utf8[o];
+		/* cut short: never in the middle of a character */
+		while (o > 0 && utf8[o] && ((unsigned char)utf8[o] & 0xC0) == 0x80)
+			o--;
+		p->enc[o] = '\0';
+		return o;
+	}
+	if (pdf_winansi(utf8, p->enc, sizeof(p->enc)))
+		snprintf(p->enc, sizeof(p->enc), "?");   /* cannot happen: checked first */
+	return strlen(p->enc);
+}
+
+/* Cut p->enc (n bytes) so that it and an ellipsis fit max_w. */
+static size_t ellipsize(struct pdf *p, HPDF_Font f, HPDF_REAL size, size_t n, HPDF_REAL max_w)
+{
+	const char *dots = p->utf8 ? "\xe2\x80\xa6" : "\x85";
+	size_t nd = strlen(dots);
+	HPDF_REAL dw = width_of(p, f, size, dots, nd);
+
+	while (n > 0 && width_of(p, f, size, p->enc, n) + dw > max_w) {
+		n--;
+		if (p->utf8)
+			while (n > 0 && ((unsigned char)p->enc[n] & 0xC0) == 0x80)
+				n--;
+	}
+	while (n > 0 && p->enc[n - 1] == ' ')
+		n--;
+	if (n + nd + 1 > sizeof(p->enc))
+		n = sizeof(p->enc) - nd - 1;
+	memcpy(p->enc + n, dots, nd + 1);
+	return n + nd;
+}
+
+/* Draw utf8 at (x, y) — x is the right edge for RIGHT — cut with an
+ * ellipsis to max_w when max_w > 0.  Returns the width drawn. */
+static HPDF_REAL text(struct pdf *p, HPDF_Font f, HPDF_REAL size, HPDF_REAL x, HPDF_REAL y,
+		      enum align a, HPDF_REAL max_w, const char *utf8)
+{
+	size_t n;
+	HPDF_REAL w;
+
+	if (!*utf8)
+		return 0;
+	n = encode(p, utf8);
+	w = width_of(p, f, size, p->enc, n);
+	if (max_w > 0 && w > max_w) {
+		n = ellipsize(p, f, size, n, max_w);
+		w = width_of(p, f, size, p->enc, n);
+	}
+	if (f != p->cur_font || size != p->cur_size) {
+		HPDF_Page_SetFontAndSize(p->page, f, size);
+		p->cur_font = f;
+		p->cur_size = size;
+	}
+	HPDF_Page_TextOut(p->page, a == RIGHT ? x - w : x, y, p->enc);
+	return w;
+}
+
+static HPDF_REAL measure(struct pdf *p, HPDF_Font f, HPDF_REAL size, const char *utf8)
+{
+	size_t n = encode(p, utf8);
+
+	return width_of(p, f, size, p->enc, n);
+}
+
+static void rule(struct pdf *p, HPDF_REAL x0, HPDF_REAL x1, HPDF_REAL y, HPDF_REAL w, float grey)
+{
+	HPDF_Page_SetLineWidth(p->page, w);
+	HPDF_Page_SetGrayStroke(p->page, grey);
+	HPDF_Page_MoveTo(p->page, x0, y);
+	HPDF_Page_LineTo(p->page, x1, y);
+	HPDF_Page_Stroke(p->page);
+}
+
+static void box(struct pdf *p, HPDF_REAL x, HPDF_REAL y, HPDF_REAL w, HPDF_REAL h, float grey)
+{
+	HPDF_Page_SetGrayFill(p->page, grey);
+	HPDF_Page_Rectangle(p->page, x, y, w, h);
+	HPDF_Page_Fill(p->page);
+}
+
+/* Page y (from the bottom) of a distance from the page's top. */
+static HPDF_REAL Y(int from_top)
+{
+	return (HPDF_REAL)(STMT_PAGE_H - from_top);
+}
+
+#define X0 ((HPDF_REAL)STMT_MARGIN)
+#define X1 ((HPDF_REAL)(STMT_PAGE_W - STMT_MARGIN))
+#define PAD 3
+
+/* Column widths in points; the note takes what is left. */
+static void columns(struct pdf *p)
+{
+	static const int base[STMT_NCOLS] = {
+		[STMT_COL_DATE] = 48, [STMT_COL_TYPE] = 58, [STMT_COL_DOCUMENT] = 68,
+		[STMT_COL_PENDING] = 46, [STMT_COL_PENDING_BALANCE] = 50,
+		[STMT_COL_USABLE] = 46, [STMT_COL_USABLE_BALANCE] = 50,
+		[STMT_COL_EXPIRES] = 50, [STMT_COL_NOTE] = 0, [STMT_COL_CUSTOMER] = 44,
+	};
+	HPDF_REAL used = 0, x = X0;
+	int i;
+
+	p->ncols = statement_columns(p->s, p->cols);
+	for (i = 0; i < p->ncols; i++)
+		used += (HPDF_REAL)base[p->cols[i]];
+	for (i = 0; i < p->ncols; i++) {
+		p->col_w[i] = p->cols[i] == STMT_COL_NOTE ? X1 - X0 - used
+							  : (HPDF_REAL)base[p->cols[i]];
+		p->col_x[i] = x;
+		x += p->col_w[i];
+	}
+	p->col_x[i] = x;
+}
+
+/* ---- the blocks of a page ---- */
+
+/* One line of a '\n'-separated text into buf. */
+static const char *nth_line(const char *text, int n, char *buf, size_t size)
+{
+	const char *p = text;
+	size_t len;
+
+	for (int i = 0; i < n && p; i++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return "";
+	len = strcspn(p, "\n");
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	/* a CRLF file leaves its CR behind */
+	if (len > 0 && buf[len - 1] == '\r')
+		buf[len - 1] = '\0';
+	return buf;
+}
+
+static void period_text(struct pdf *p, struct sbuf *b)
+{
+	char from[TEMPLATE_DATE_SIZE], to[TEMPLATE_DATE_SIZE];
+	const struct tpl_var v[] = {
+		{"from", template_date(p->t, p->s->h.from, from)},
+		{"to", template_date(p->t, p->s->h.to, to)},
+	};
+
+	template_expand(template_text(p->t, TPL_PERIOD_RANGE), v, 2, b);
+}
+
+static void first_head(struct pdf *p)
+{
+	const struct statement *s = p->s;
+	struct stmt_head g;
+	char line[STMT_TEXT], buf[STMT_TEXT + STMT_NAME];
+	struct sbuf period;
+	int top = STMT_MARGIN, y0;
+	const char *unit;
+
+	statement_head(s, &g);
+	sbuf_init(&period, 2 * STMT_TEXT);
+	period_text(p, &period);
+
+	/* the company (left) and the title (right) */
+	if (s->h.company_name && *s->h.company_name) {
+		text(p, p->bold, 13, X0, Y(top + 12), LEFT, 280, s->h.company_name);
+		ink(p, 0.25f);
+		for (int i = 0; i < g.company_lines; i++)
+			text(p, p->reg, 8.5f, X0, Y(top + 26 + i * 10), LEFT, 280,
+			     nth_line(s->h.company_address, i, line, sizeof(line)));
+		ink(p, 0);
+	}
+	text(p, p->bold, 16, X1, Y(top + 14), RIGHT, 250, template_text(p->t, TPL_TITLE));
+	ink(p, 0.25f);
+	text(p, p->reg, 9, X1, Y(top + 28), RIGHT, 250, sbuf_str(&period));
+	ink(p, 0);
+
+	/* the customer, as on an envelope (left), and its details (right) */
+	y0 = top + g.band_h;
+	text(p, p->bold, 10, X0, Y(y0 + 12), LEFT, 250, s->h.name);
+	for (int i = 0; i < g.address_lines; i++)
+		text(p, p->reg, 9, X0, Y(y0 + 16 + (i + 1) * STMT_LINE_H), LEFT, 250,
+		     nth_line(s->h.address, i, line, sizeof(line)));
+
+	unit = template_text(p->t, s->h.points ? TPL_UNIT_POINTS : TPL_UNIT_DOLLARS);
+	snprintf(buf, sizeof(buf), "%s (%s)", s->h.program, unit);
+	{
+		char since[TEMPLATE_DATE_SIZE];
+		const char *labels[4] = {
+			template_text(p->t, TPL_CUSTOMER_NUMBER), template_text(p->t, TPL_PROGRAM),
+			template_text(p->t, TPL_MEMBER_SINCE), template_text(p->t, TPL_PERIOD),
+		};
+		const char *values[4] = {
+			s->h.customer, buf,
+			s->h.has_member_since ? template_date(p->t, s->h.member_since, since) : "",
+			sbuf_str(&period),
+		};
+		const HPDF_REAL lx = 318, vx = 404;
+
+		for (int i = 0; i < 4; i++) {
+			ink(p, 0.35f);
+			text(p, p->reg, 8, lx, Y(y0 + 12 + i * 13), LEFT, vx - lx - 4, labels[i]);
+			ink(p, 0);
+			text(p, i == 0 ? p->bold : p->reg, 9, vx, Y(y0 + 12 + i * 13), LEFT, X1 - vx,
+			     values[i]);
+		}
+	}
+	sbuf_free(&period);
+}
+
+static void next_head(struct pdf *p)
+{
+	const struct statement *s = p->s;
+	char buf[STMT_KEY + STMT_NAME + 8];
+	struct sbuf period;
+	int top = STMT_MARGIN;
+	int company = s->h.company_name && *s->h.company_name;
+
+	sbuf_init(&period, 2 * STMT_TEXT);
+	period_text(p, &period);
+	text(p, p->bold, 10, X0, Y(top + 10), LEFT, 300,
+	     company ? s->h.company_name : template_text(p->t, TPL_TITLE));
+	if (company)
+		text(p, p->bold, 10, X1, Y(top + 10), RIGHT, 200, template_text(p->t, TPL_TITLE));
+	snprintf(buf, sizeof(buf), "%s \xc2\xb7 %s", s->h.customer, s->h.name);
+	text(p, p->reg, 9, X0, Y(top + 24), LEFT, 320, buf);
+	ink(p, 0.25f);
+	text(p, p->reg, 9, X1, Y(top + 24), RIGHT, 180, sbuf_str(&period));
+	ink(p, 0);
+	sbuf_free(&period);
+}
+
+/* A heading of at most two lines, split at the last blank that fits. */
+static void head_cell(struct pdf *p, int i, int top)
+{
+	const char *label = statement_col_label(p->s, p->t, p->cols[i]);
+	int amount = statement_col_amount(p->cols[i]);
+	HPDF_REAL w = p->col_w[i] - 2 * PAD, x = amount ? p->col_x[i + 1] - PAD : p->col_x[i] + PAD;
+	enum align a = amount ? RIGHT : LEFT;
+	const HPDF_REAL size = 6.8f;
+	char first[STMT_TEXT];
+	const char *sp = NULL;
+
+	if (measure(p, p->bold, size, label) <= w || !strchr(label, ' ')) {
+		text(p, p->bold, size, x, Y(top + 13), a, w, label);
+		return;
+	}
+	for (const char *c = label; (c = strchr(c, ' ')); c++) {
+		size_t n = (size_t)(c - label);
+
+		if (n >= sizeof(first))
+			break;
+		memcpy(first, label, n);
+		first[n] = '\0';
+		if (!sp || measure(p, p->bold, size, first) <= w)
+			sp = c;
+		else
+			break;
+	}
+	memcpy(first, label, (size_t)(sp - label));
+	first[sp - label] = '\0';
+	text(p, p->bold, size, x, Y(top + 9), a, w, first);
+	text(p, p->bold, size, x, Y(top + 17), a, w, sp + 1);
+}
+
+/* The table's graphics: heading fill, row stripes, bottom rule. */
+static void table_fills(struct pdf *p, const struct stmt_page *pg, int top)
+{
+	size_t last = statement_rows(p->s) - 1;
+
+	if (pg->nrows == 0)
+		return;
+	box(p, X0, Y(top + STMT_TABLE_HEAD_H), X1 - X0, STMT_TABLE_HEAD_H, 0.88f);
+	for (size_t r = 0; r < pg->nrows; r++) {
+		size_t row = pg->first_row + r;
+		int y = top + STMT_TABLE_HEAD_H + (int)(r + 1) * STMT_ROW_H;
+
+		if (row == 0 || row == last)
+			box(p, X0, Y(y), X1 - X0, STMT_ROW_H, 0.93f);
+		else if (row % 2 == 0)
+			box(p, X0, Y(y), X1 - X0, STMT_ROW_H, 0.97f);
+	}
+	rule(p, X0, X1, Y(top + STMT_TABLE_HEAD_H + (int)pg->nrows * STMT_ROW_H), 0.6f, 0.5f);
+}
+
+static void table_text(struct pdf *p, const struct stmt_page *pg, int top)
+{
+	char buf[STMT_CELL_SIZE];
+
+	if (pg->nrows == 0)
+		return;
+	for (int i = 0; i < p->ncols; i++)
+		head_cell(p, i, top);
+	for (size_t r = 0; r < pg->nrows; r++) {
+		size_t row = pg->first_row + r;
+		int base = top + STMT_TABLE_HEAD_H + (int)r * STMT_ROW_H + 8;
+
+		for (int i = 0; i < p->ncols; i++) {
+			int bold, amount = statement_col_amount(p->cols[i]);
+			const char *cell = statement_cell(p->s, p->t, row, p->cols[i], buf, &bold);
+			HPDF_REAL w = p->col_w[i] - 2 * PAD;
+
+			if (!*cell)
+				continue;
+			/* the opening and closing labels, and "no movements",
+			 * run on over the document column */
+			if (p->cols[i] == STMT_COL_TYPE && (bold || p->s->nlines == 0))
+				w += p->col_w[i + 1];
+			text(p, bold ? p->bold : p->reg, 7, amount ? p->col_x[i + 1] - PAD
+								    : p->col_x[i] + PAD,
+			     Y(base), amount ? RIGHT : LEFT, w, cell);
+		}
+	}
+}
+
+/* The summary (left) and the units due to expire (right). */
+static void summary_fills(struct pdf *p, int top)
+{
+	rule(p, X0, 285, Y(top + 14), 0.6f, 0.5f);
+	rule(p, 310, X1, Y(top + 14), 0.6f, 0.5f);
+}
+
+static void summary_text(struct pdf *p, int top)
+{
+	const struct statement *s = p->s;
+	const struct template *t = p->t;
+	char a[TEMPLATE_AMOUNT_SIZE], b[TEMPLATE_AMOUNT_SIZE], d[TEMPLATE_DATE_SIZE];
+	char days[16], count[32];
+	struct sbuf title;
+	int y = top + 18 + 9, row = 0;
+	const HPDF_REAL lx = X0, px = 215, ux = 285, ex = 310;
+
+	/* left */
+	text(p, p->bold, 9, lx, Y(top + 10), LEFT, 240, template_text(t, TPL_SUMMARY));
+	if (!s->h.points) {
+		ink(p, 0.35f);
+		text(p, p->bold, 7, px, Y(y), RIGHT, 70, template_text(t, TPL_PENDING));
+		text(p, p->bold, 7, ux, Y(y), RIGHT, 70, template_text(t, TPL_USABLE));
+		ink(p, 0);
+		row++;
+	}
+	{
+		const enum tpl_key labels[4] = {TPL_OPENING_BALANCE, TPL_CLOSING_BALANCE,
+						TPL_LTD_EARNED, TPL_LTD_USED};
+		const int64_t pend[2] = {s->open_pending, s->pending};
+		const int64_t use[4] = {s->open_usable, s->usable, statement_ltd_earned(s),
+					s->ltd_used};
+
+		for (int i = 0; i < 4; i++, row++) {
+			HPDF_REAL yy = Y(y + row * 12);
+
+			text(p, p->reg, 8, lx, yy, LEFT, px - lx - 60, template_text(t, labels[i]));
+			if (!s->h.points && i < 2)
+				text(p, p->reg, 8, px, yy, RIGHT, 70, template_amount(t, pend[i], a));
+			text(p, i == 1 ? p->bold : p->reg, 8, ux, yy, RIGHT, 70,
+			     template_amount(t, use[i], b));
+		}
+	}
+
+	/* right */
+	{
+		const struct tpl_var v[] = {
+			{"date", template_date(t, s->expiring_by, d)},
+			{"days", days},
+		};
+		snprintf(days, sizeof(days), "%d", s->h.expiring_days);
+		sbuf_init(&title, 2 * STMT_TEXT);
+		template_expand(template_text(t, TPL_EXPIRING), v, 2, &title);
+	}
+	text(p, p->bold, 9, ex, Y(top + 10), LEFT, X1 - ex, sbuf_str(&title));
+	sbuf_free(&title);
+	if (!s->nexpiring) {
+		struct sbuf none;
+		const struct tpl_var v[] = {{"date", d}, {"days", days}};
+
+		sbuf_init(&none, 2 * STMT_TEXT);
+		template_expand(template_text(t, TPL_EXPIRING_NONE), v, 2, &none);
+		text(p, p->reg, 8, ex, Y(y), LEFT, X1 - ex, sbuf_str(&none));
+		sbuf_free(&none);
+		return;
+	}
+	row = 0;
+	ink(p, 0.35f);
+	text(p, p->bold, 7, ex, Y(y), LEFT, 120, template_text(t, TPL_EXPIRES));
+	text(p, p->bold, 7, X1, Y(y), RIGHT, 100,
+	     template_text(t, s->h.points ? TPL_AMOUNT : TPL_USABLE));
+	ink(p, 0);
+	row++;
+	{
+		size_t shown = statement_expiring_shown(s);
+		int64_t later = 0;
+
+		for (size_t i = 0; i < shown; i++, row++) {
+			text(p, p->reg, 8, ex, Y(y + row * 12), LEFT, 120,
+			     template_date(t, s->expiring[i].last_day, d));
+			text(p, p->reg, 8, X1, Y(y + row * 12), RIGHT, 100,
+			     template_amount(t, s->expiring[i].units, a));
+		}
+		if (shown < s->nexpiring) {
+			struct sbuf more;
+			const struct tpl_var v[] = {{"count", count}};
+
+			for (size_t i = shown; i < s->nexpiring; i++)
+				later += s->expiring[i].units;
+			snprintf(count, sizeof(count), "%zu", s->nexpiring - shown);
+			sbuf_init(&more, 2 * STMT_TEXT);
+			template_expand(template_text(t, TPL_EXPIRING_LATER), v, 1, &more);
+			text(p, p->reg, 8, ex, Y(y + row * 12), LEFT, 160, sbuf_str(&more));
+			text(p, p->reg, 8, X1, Y(y + row * 12), RIGHT, 100, template_amount(t, later, a));
+			sbuf_free(&more);
+			row++;
+		}
+		text(p, p->bold, 8, ex, Y(y + row * 12), LEFT, 120, template_text(t, TPL_TOTAL));
+		text(p, p->bold, 8, X1, Y(y + row * 12), RIGHT, 100,
+		     template_amount(t, s->expiring_total, a));
+	}
+}
+
+static void footer(struct pdf *p, size_t npages)
+{
+	char n[24], of[24], buf[STMT_KEY + STMT_NAME + 16];
+	const struct tpl_var v[] = {{"page", n}, {"pages", of}};
+	struct sbuf page, period;
+
+	snprintf(n, sizeof(n), "%zu", p->page_no + 1);
+	snprintf(of, sizeof(of), "%zu", npages);
+	sbuf_init(&page, STMT_TEXT);
+	sbuf_init(&period, 2 * STMT_TEXT);
+	template_expand(template_text(p->t, TPL_PAGE), v, 2, &page);
+	period_text(p, &period);
+	snprintf(buf, sizeof(buf), "%s \xc2\xb7 %s \xc2\xb7 ", p->s->h.customer, p->s->h.name);
+	ink(p, 0.4f);
+	{
+		HPDF_REAL w = text(p, p->reg, 7, X0, (HPDF_REAL)STMT_FOOTER_Y, LEFT, 330, buf);
+		text(p, p->reg, 7, X0 + w, (HPDF_REAL)STMT_FOOTER_Y, LEFT, 400 - w, sbuf_str(&period));
+	}
+	text(p, p->reg, 7, X1, (HPDF_REAL)STMT_FOOTER_Y, RIGHT, 100, sbuf_str(&page));
+	ink(p, 0);
+	sbuf_free(&page);
+	sbuf_free(&period);
+}
+
+static void draw_page(struct pdf *p, const struct stmt_page *pg)
+{
+	struct stmt_head g;
+	int top;
+
+	statement_head(p->s, &g);
+	top = STMT_MARGIN + (p->page_no == 0 ? g.total_h : STMT_NEXT_HEAD_H);
+	p->page = HPDF_AddPage(p->doc);
+	HPDF_Page_SetSize(p->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
+	p->cur_font = NULL;
+
+	/* graphics first, then one text object */
+	rule(p, X0, X1, Y(p->page_no == 0 ? STMT_MARGIN + g.band_h - 6 : STMT_MARGIN + 32), 0.8f,
+	     0.3f);
+	table_fills(p, pg, top);
+	if (pg->summary)
+		summary_fills(p, pg->summary_y);
+	rule(p, X0, X1, (HPDF_REAL)STMT_FOOTER_Y + 10, 0.4f, 0.6f);
+
+	HPDF_Page_BeginText(p->page);
+	ink(p, 0);
+	if (p->page_no == 0)
+		first_head(p);
+	else
+		next_head(p);
+	table_text(p, pg, top);
+	if (pg->summary)
+		summary_text(p, pg->summary_y);
+	footer(p, p->s->npages);
+	HPDF_Page_EndText(p->page);
+}
+
+/* Every string the document draws fits WinAnsi. */
+static int all_winansi(const struct statement *s, const struct template *t)
+{
+	const struct stmt_header *h = &s->h;
+
+	for (int k = 0; k < TPL_NKEYS; k++)
+		if (k != TPL_MAIL_SUBJECT && k != TPL_MAIL_BODY && !pdf_fits_winansi(t->text[k]))
+			return 0;
+	if (!pdf_fits_winansi(t->thousands) || !pdf_fits_winansi(t->decimal))
+		return 0;
+	if (!pdf_fits_winansi(h->customer) || !pdf_fits_winansi(h->name) ||
+	    !pdf_fits_winansi(h->address) || !pdf_fits_winansi(h->program))
+		return 0;
+	if (h->company_name && (!pdf_fits_winansi(h->company_name) ||
+				(h->company_address && !pdf_fits_winansi(h->company_address))))
+		return 0;
+	for (size_t i = 0; i < s->nlines; i++) {
+		const struct stmt_entry *e = &s->lines[i].e;
+
+		if (!pdf_fits_winansi(e->document) || !pdf_fits_winansi(e->note) ||
+		    !pdf_fits_winansi(e->customer))
+			return 0;
+	}
+	return 1;
+}
+
+static int load_fonts(struct pdf *p, struct err *e)
+{
+	static const char *const files[2] = {ACCRUE_FONT_DIR "/DejaVuSans.ttf",
+					      ACCRUE_FONT_DIR "/DejaVuSans-Bold.ttf"};
+	HPDF_Font *f[2] = {&p->reg, &p->bold};
+
+	if (!p->utf8) {
+		p->reg = HPDF_GetFont(p->doc, "Helvetica", "WinAnsiEncoding");
+		p->bold = HPDF_GetFont(p->doc, "Helvetica-Bold", "WinAnsiEncoding");
+		return 0;
+	}
+	HPDF_UseUTFEncodings(p->doc);
+	HPDF_SetCurrentEncoder(p->doc, "UTF-8");
+	for (int i = 0; i < 2; i++) {
+		const char *name;
+
+		if (access(files[i], R_OK) != 0)
+			return err_set(e, EXIT_FAIL, "statement of %s: its text needs DejaVu Sans, "
+				       "and %s cannot be read (Debian package fonts-dejavu-core)",
+				       p->s->h.customer, files[i]);
+		name = HPDF_LoadTTFontFromFile(p->doc, files[i], HPDF_TRUE);
+		*f[i] = name ? HPDF_GetFont(p->doc, name, "UTF-8") : NULL;
+	}
+	return 0;
+}
+
+/* The document's bytes, from libharu's memory stream. */
+static int save(struct pdf *p, struct sbuf *out, struct err *e)
+{
+	HPDF_BYTE chunk[16384];
+
+	if (HPDF_SaveToStream(p->doc) != HPDF_OK)
+		return 0;   /* p->error says why */
+	HPDF_ResetStream(p->doc);
+	for (;;) {
+		HPDF_UINT32 n = sizeof(chunk);
+		HPDF_STATUS st = HPDF_ReadFromStream(p->doc, chunk, &n);
+
+		if (n > 0 && sbuf_add(out, chunk, n))
+			return err_set(e, EXIT_FAIL, "statement of %s: the PDF is larger than %zu bytes",
+				       p->s->h.customer, out->max);
+		if (st == HPDF_STREAM_EOF)
+			break;
+		if (st != HPDF_OK) {
+			if (!p->error)
+				p->error = st;
+			break;
+		}
+	}
+	return 0;
+}
+
+int pdf_statement(const struct statement *s, const struct template *t, struct sbuf *out,
+		  struct err *e)
+{
+	struct pdf p;
+	char title[STMT_KEY + 64];
+	int rc = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.s = s;
+	p.t = t;
+	p.utf8 = !all_winansi(s, t);
+	if (!(p.doc = HPDF_New(pdf_error, &p)))
+		return err_set(e, EXIT_FAIL, "out of memory");
+	HPDF_SetCompressionMode(p.doc, HPDF_COMP_ALL);
+	/* the title in ASCII: the customer number's safe characters */
+	{
+		size_t o = (size_t)snprintf(title, sizeof(title), "Statement ");
+
+		for (const char *c = s->h.customer; *c && o + 1 < sizeof(title) - 32; c++)
+			title[o++] = (*c >= 0x20 && *c < 0x7F && *c != '\\') ? *c : '_';
+		title[o] = '\0';
+	}
+	{
+		char f[DATE_FMT_SIZE], to[DATE_FMT_SIZE];
+		size_t o = strlen(title);
+
+		snprintf(title + o, sizeof(title) - o, " %s to %s", date_format(s->h.from, f),
+			 date_format(s->h.to, to));
+	}
+	HPDF_SetInfoAttr(p.doc, HPDF_INFO_TITLE, title);
+	HPDF_SetInfoAttr(p.doc, HPDF_INFO_CREATOR, "accrue");
+	if ((rc = load_fonts(&p, e)))
+		goto out;
+	columns(&p);
+	for (p.page_no = 0; p.page_no < s->npages && !p.error; p.page_no++)
+		draw_page(&p, &s->pages[p.page_no]);
+	if (!p.error && (rc = save(&p, out, e)))
+		goto out;
+	if (p.error)
+		rc = err_set(e, EXIT_FAIL, "statement of %s: libharu error 0x%04X (detail %u)",
+			     s->h.customer, (unsigned)p.error, (unsigned)p.detail);
+out:
+	HPDF_Free(p.doc);
+	return rc;
+}
