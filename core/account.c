@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lots.h"
+#include "mem.h"
 #include "money.h"
 #include "tiered.h"
 
@@ -115,24 +116,6 @@ void account_sim_free(struct account_sim *s)
 	free(s);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 /* -- events ------------------------------------------------------------------ */
 
 static int ev_less(const struct event *a, const struct event *b)
@@ -149,7 +132,7 @@ static void ev_push(struct account_sim *s, int type, date_t date, int inv, int r
 	struct event e = {date, ev_prio[type], s->seq++, type, inv, ref};
 	size_t i;
 
-	if (grow((void **)&s->heap, &s->capheap, s->nheap + 1, sizeof(*s->heap))) {
+	if (mem_grow((void **)&s->heap, &s->capheap, s->nheap + 1, sizeof(*s->heap))) {
 		s->oom = 1;
 		return;
 	}
@@ -195,7 +178,7 @@ static struct acct_entry *target_new(struct account_sim *s, int kind, date_t dat
 {
 	struct acct_entry *e;
 
-	if (grow((void **)&s->target, &s->captarget, s->ntarget + 1, sizeof(*s->target))) {
+	if (mem_grow((void **)&s->target, &s->captarget, s->ntarget + 1, sizeof(*s->target))) {
 		s->oom = 1;
 		return NULL;
 	}
@@ -692,9 +675,9 @@ static int setup_invoices(struct account_sim *s)
 	const struct acct_program *p = in->program;
 	int64_t cumulative = 0;
 
-	if (grow((void **)&s->doc_inv, &s->capdoc, in->ndocs + 1, sizeof(int)) ||
-	    grow((void **)&s->by_number, &s->capnum, in->ndocs + 1, sizeof(int)) ||
-	    grow((void **)&s->invs, &s->capinvs, in->ndocs + 1, sizeof(*s->invs)))
+	if (mem_grow((void **)&s->doc_inv, &s->capdoc, in->ndocs + 1, sizeof(int)) ||
+	    mem_grow((void **)&s->by_number, &s->capnum, in->ndocs + 1, sizeof(int)) ||
+	    mem_grow((void **)&s->invs, &s->capinvs, in->ndocs + 1, sizeof(*s->invs)))
 		return -1;
 	for (size_t i = 0; i < in->ndocs; i++) {
 		s->by_number[i] = (int)i;
@@ -844,7 +827,7 @@ static void setup_events(struct account_sim *s)
 			}
 			if (!target[0] || (di = find_doc(s, target)) < 0 || (vi = s->doc_inv[di]) < 0)
 				continue;
-			if (grow((void **)&pe, &cappe, npe + 1, sizeof(*pe))) {
+			if (mem_grow((void **)&pe, &cappe, npe + 1, sizeof(*pe))) {
 				s->oom = 1;
 				free(pe);
 				return;
@@ -979,7 +962,7 @@ static int stored_entries(struct account_sim *s)
 	const struct acct_input *in = s->in;
 	size_t ne = 0;
 
-	if (grow((void **)&s->ke, &s->capke, in->nentries + 1, sizeof(*s->ke)))
+	if (mem_grow((void **)&s->ke, &s->capke, in->nentries + 1, sizeof(*s->ke)))
 		return -1;
 	for (size_t i = 0; i < in->nentries; i++)
 		if (in->entries[i].by_close)
@@ -993,7 +976,7 @@ static int diff(struct account_sim *s)
 {
 	size_t nt = 0, ne = s->nstored;
 
-	if (grow((void **)&s->kt, &s->capkt, s->ntarget + 1, sizeof(*s->kt)))
+	if (mem_grow((void **)&s->kt, &s->capkt, s->ntarget + 1, sizeof(*s->kt)))
 		return -1;
 	for (size_t i = 0; i < s->ntarget; i++)
 		s->kt[nt++] = (struct keyed){&s->target[i], (long)i, s->target[i].pending,

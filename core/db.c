@@ -262,3 +262,8 @@ int db_copy_row(PGconn *db, struct err *e, char **row)
 	db_fail(db, NULL, e);
 	return -2;
 }
+
+int64_t db_int64(const char *s)
+{
+	return s && *s ? strtoll(s, NULL, 10) : 0;
+}

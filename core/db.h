@@ -9,6 +9,8 @@
 #ifndef ACCRUE_DB_H
 #define ACCRUE_DB_H
 
+#include <stdint.h>
+
 #include <libpq-fe.h>
 
 #include "err.h"
@@ -31,6 +33,10 @@ PGresult *db_query_script(PGconn *db, struct err *e, const char *sql);
 
 /* Affected-row count of a command result. */
 long long db_affected(PGresult *r);
+
+/* A whole number as PostgreSQL prints it (bigint, integer); NULL or an
+ * empty value reads as 0. */
+int64_t db_int64(const char *s);
 
 /* COPY ... FROM STDIN (or TO STDOUT: then read with db_copy_row), text format. */
 int db_copy_begin(PGconn *db, struct err *e, const char *sql);

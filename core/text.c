@@ -1,5 +1,6 @@
 #include "text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int text_utf8_valid(const char *s, size_t len)
@@ -79,4 +80,9 @@ int text_safe_filename(const char *s, char *out, size_t n)
 	}
 	out[i] = '\0';
 	return 0;
+}
+
+void text_copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
 }

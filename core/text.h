@@ -25,4 +25,8 @@ int text_email_valid(const char *s);
  * empty or out is too small. */
 int text_safe_filename(const char *s, char *out, size_t n);
 
+/* Copy src (NULL reads as "") into dst of size n, cut to fit, always
+ * NUL-terminated. */
+void text_copy(char *dst, size_t n, const char *src);
+
 #endif

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "lots.h"
 #include "money.h"
+#include "text.h"
 #include "posting.h"
 #include "runs.h"
 
@@ -118,11 +119,6 @@ static const char post_sql[] =
 	"   FROM r LEFT JOIN inv USING (line) JOIN customers a ON a.customer = r.account"
 	"  ORDER BY r.line";
 
-static void copy_str(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
 /* Rows of an imported file found posted before, or -1 (not an import). */
 static long adjust_unchanged(PGconn *db, struct err *e)
 {
@@ -197,14 +193,14 @@ int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 		date_parse(PQgetvalue(r, i, 11), &d);
 		x.date = d;
 		x.by_close = 0;
-		copy_str(x.note, sizeof(x.note), PQgetvalue(r, i, 10));
+		text_copy(x.note, sizeof(x.note), PQgetvalue(r, i, 10));
 		if (!PQgetisnull(r, i, 5))
 			log_warn("%s is a child of %s: the adjustment is applied to %s",
 				 PQgetvalue(r, i, 4), account, account);
 		if (!strcmp(action, "add")) {
 			x.kind = K_ADJUST;
-			copy_str(x.document, sizeof(x.document), PQgetvalue(r, i, 9));
-			copy_str(x.customer, sizeof(x.customer), account);
+			text_copy(x.document, sizeof(x.document), PQgetvalue(r, i, 9));
+			text_copy(x.customer, sizeof(x.customer), account);
 			x.usable = strtoll(PQgetvalue(r, i, 7), NULL, 10);
 			if (x.usable > 0 && pg) {
 				date_t cap = 0;
@@ -216,12 +212,12 @@ int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 		} else if (!strcmp(action, "expire_invoice")) {
 			x.kind = K_EXPIRE;
 			snprintf(x.document, sizeof(x.document), "E%s", PQgetvalue(r, i, 8));
-			copy_str(x.customer, sizeof(x.customer), PQgetvalue(r, i, 6));
+			text_copy(x.customer, sizeof(x.customer), PQgetvalue(r, i, 6));
 			x.pending = -strtoll(PQgetvalue(r, i, 12), NULL, 10);
 		} else {
 			x.kind = K_REVERSE_EXPIRY;
 			snprintf(x.document, sizeof(x.document), "R%s", PQgetvalue(r, i, 8));
-			copy_str(x.customer, sizeof(x.customer), PQgetvalue(r, i, 6));
+			text_copy(x.customer, sizeof(x.customer), PQgetvalue(r, i, 6));
 			x.pending = strtoll(PQgetvalue(r, i, 13), NULL, 10);
 		}
 		rc = posting_entry(&post, account, program, ORIGIN_MANUAL, &x);

@@ -24,11 +24,13 @@
 #include "db.h"
 #include "gl.h"
 #include "log.h"
+#include "mem.h"
 #include "posting.h"
 #include "money.h"
 #include "runs.h"
 #include "statements.h"
 #include "sbuf.h"
+#include "text.h"
 
 #define COPY_CHUNK (1 << 20)
 #define REFUSALS_MAX 100000
@@ -90,47 +92,19 @@ struct close {
 	size_t nrefusals, caprefusals;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	c = *cap ? *cap : 64;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
-static void copy_str(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
-static int64_t num(const char *s)
-{
-	return s ? strtoll(s, NULL, 10) : 0;
-}
-
 /* -- programs ---------------------------------------------------------------- */
 
 static void tier_from_fields(struct tier *t, char **f)
 {
 	memset(t, 0, sizeof(*t));
-	copy_str(t->name, sizeof(t->name), f[0]);
-	copy_str(t->category, sizeof(t->category), f[1]);
-	t->lower_cents = num(f[2]);
+	text_copy(t->name, sizeof(t->name), f[0]);
+	text_copy(t->category, sizeof(t->category), f[1]);
+	t->lower_cents = db_int64(f[2]);
 	t->has_upper = f[3] != NULL;
-	t->upper_cents = num(f[3]);
+	t->upper_cents = db_int64(f[3]);
 	t->is_factor = f[5] != NULL;
-	t->rate_ppm = num(f[4]);
-	t->factor_cents = num(f[5]);
+	t->rate_ppm = db_int64(f[4]);
+	t->factor_cents = db_int64(f[5]);
 }
 
 /* -- new entries --------------------------------------------------------------- */
@@ -160,10 +134,10 @@ static void on_refusal(void *ctx, const struct acct_alloc *a, const char *why)
 	struct close *c = ctx;
 
 	if (c->nrefusals >= REFUSALS_MAX ||
-	    grow((void **)&c->refusals, &c->caprefusals, c->nrefusals + 1, sizeof(*c->refusals)))
+	    mem_grow((void **)&c->refusals, &c->caprefusals, c->nrefusals + 1, sizeof(*c->refusals)))
 		return;
 	c->refusals[c->nrefusals].a = *a;
-	copy_str(c->refusals[c->nrefusals].why, sizeof(c->refusals[0].why), why);
+	text_copy(c->refusals[c->nrefusals].why, sizeof(c->refusals[0].why), why);
 	c->nrefusals++;
 }
 
@@ -223,43 +197,43 @@ static int take_row(struct close *c, char **f, int n)
 		c->has_points_expiry = F(7) && date_parse(F(7), &c->points_expiry) == 0;
 		break;
 	case 1:
-		if (grow((void **)&c->tiers, &c->captiers, c->ntiers + 1, sizeof(*c->tiers)))
+		if (mem_grow((void **)&c->tiers, &c->captiers, c->ntiers + 1, sizeof(*c->tiers)))
 			return err_set(c->e, EXIT_FAIL, "out of memory");
 		tier_from_fields(&c->tiers[c->ntiers++], f + 6);
 		break;
 	case 2: {
 		struct acct_doc *x;
 
-		if (grow((void **)&c->docs, &c->capdocs, c->ndocs + 1, sizeof(*c->docs)))
+		if (mem_grow((void **)&c->docs, &c->capdocs, c->ndocs + 1, sizeof(*c->docs)))
 			return err_set(c->e, EXIT_FAIL, "out of memory");
 		x = &c->docs[c->ndocs++];
 		memset(x, 0, sizeof(*x));
-		copy_str(x->number, sizeof(x->number), F(6));
-		copy_str(x->customer, sizeof(x->customer), F(7));
+		text_copy(x->number, sizeof(x->number), F(6));
+		text_copy(x->customer, sizeof(x->customer), F(7));
 		x->is_credit = !strcmp(F(8), "credit_note");
 		date_parse(F(9), &d);
 		x->date = d;
-		copy_str(x->category, sizeof(x->category), F(10));
-		x->net_cents = num(F(11));
-		x->total_cents = num(F(12));
+		text_copy(x->category, sizeof(x->category), F(10));
+		x->net_cents = db_int64(F(11));
+		x->total_cents = db_int64(F(12));
 		x->cancelled = !strcmp(F(13), "cancelled");
 		x->no_points = !strcmp(F(14), "t");
-		copy_str(x->original, sizeof(x->original), F(15));
+		text_copy(x->original, sizeof(x->original), F(15));
 		break;
 	}
 	case 3: {
 		struct acct_alloc *x;
 
-		if (grow((void **)&c->allocs, &c->capallocs, c->nallocs + 1, sizeof(*c->allocs)))
+		if (mem_grow((void **)&c->allocs, &c->capallocs, c->nallocs + 1, sizeof(*c->allocs)))
 			return err_set(c->e, EXIT_FAIL, "out of memory");
 		x = &c->allocs[c->nallocs++];
 		memset(x, 0, sizeof(*x));
-		copy_str(x->payment, sizeof(x->payment), F(6));
-		copy_str(x->invoice, sizeof(x->invoice), F(7));
-		copy_str(x->customer, sizeof(x->customer), F(8));
+		text_copy(x->payment, sizeof(x->payment), F(6));
+		text_copy(x->invoice, sizeof(x->invoice), F(7));
+		text_copy(x->customer, sizeof(x->customer), F(8));
 		date_parse(F(9), &d);
 		x->date = d;
-		x->amount_cents = num(F(10));
+		x->amount_cents = db_int64(F(10));
 		x->reward = !strcmp(F(11), "reward");
 		x->refused_before = !strcmp(F(12), "true");
 		break;
@@ -267,7 +241,7 @@ static int take_row(struct close *c, char **f, int n)
 	case 4: {
 		struct acct_entry *x;
 
-		if (grow((void **)&c->entries, &c->capentries, c->nentries + 1, sizeof(*c->entries)))
+		if (mem_grow((void **)&c->entries, &c->capentries, c->nentries + 1, sizeof(*c->entries)))
 			return err_set(c->e, EXIT_FAIL, "out of memory");
 		x = &c->entries[c->nentries++];
 		memset(x, 0, sizeof(*x));
@@ -275,14 +249,14 @@ static int take_row(struct close *c, char **f, int n)
 		x->by_close = !strcmp(F(7), "close");
 		date_parse(F(8), &d);
 		x->date = d;
-		copy_str(x->document, sizeof(x->document), F(9));
-		copy_str(x->customer, sizeof(x->customer), F(10));
-		copy_str(x->note, sizeof(x->note), F(11));
-		copy_str(x->tier, sizeof(x->tier), F(12));
-		x->tier_rate_ppm = num(F(13));
-		x->tier_factor_cents = num(F(14));
-		x->pending = num(F(15));
-		x->usable = num(F(16));
+		text_copy(x->document, sizeof(x->document), F(9));
+		text_copy(x->customer, sizeof(x->customer), F(10));
+		text_copy(x->note, sizeof(x->note), F(11));
+		text_copy(x->tier, sizeof(x->tier), F(12));
+		x->tier_rate_ppm = db_int64(F(13));
+		x->tier_factor_cents = db_int64(F(14));
+		x->pending = db_int64(F(15));
+		x->usable = db_int64(F(16));
 		x->has_expires = F(17) && date_parse(F(17), &x->expires_on) == 0;
 		if (x->kind < 0)
 			c->nentries--;
@@ -351,7 +325,7 @@ static int stream_accounts(struct close *c, long long total)
 		if (nf >= 1 && f[0] && strcmp(f[0], c->account) != 0) {
 			if ((rc = account_flush(c)))
 				break;
-			copy_str(c->account, sizeof(c->account), f[0]);
+			text_copy(c->account, sizeof(c->account), f[0]);
 			if ((c->accounts & 1023) == 0)
 				progress_update(&pr, c->accounts);
 		}
@@ -559,7 +533,7 @@ static int close_run(struct close *c, struct app *a)
 	{
 		char snap[128];
 
-		copy_str(snap, sizeof(snap), PQgetvalue(r, 0, 0));
+		text_copy(snap, sizeof(snap), PQgetvalue(r, 0, 0));
 		total = atoll(PQgetvalue(r, 0, 1));
 		PQclear(r);
 

@@ -6,18 +6,9 @@
 
 #include "db.h"
 #include "money.h"
+#include "text.h"
 
 #define COPY_CHUNK (1 << 20)
-
-static void copy_str(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
-static int64_t num(const char *s)
-{
-	return s ? strtoll(s, NULL, 10) : 0;
-}
 
 const struct prog *posting_prog(const struct posting *c, const char *code)
 {
@@ -30,14 +21,14 @@ const struct prog *posting_prog(const struct posting *c, const char *code)
 static void tier_from_fields(struct tier *t, char **f)
 {
 	memset(t, 0, sizeof(*t));
-	copy_str(t->name, sizeof(t->name), f[0]);
-	copy_str(t->category, sizeof(t->category), f[1]);
-	t->lower_cents = num(f[2]);
+	text_copy(t->name, sizeof(t->name), f[0]);
+	text_copy(t->category, sizeof(t->category), f[1]);
+	t->lower_cents = db_int64(f[2]);
 	t->has_upper = f[3] != NULL;
-	t->upper_cents = num(f[3]);
+	t->upper_cents = db_int64(f[3]);
 	t->is_factor = f[5] != NULL;
-	t->rate_ppm = num(f[4]);
-	t->factor_cents = num(f[5]);
+	t->rate_ppm = db_int64(f[4]);
+	t->factor_cents = db_int64(f[5]);
 }
 
 static int load_programs(struct posting *c)
@@ -64,7 +55,7 @@ static int load_programs(struct posting *c)
 		struct prog *p = &c->progs[i];
 		const char *earning = PQgetvalue(r, (int)i, 1);
 
-		copy_str(p->p.code, sizeof(p->p.code), PQgetvalue(r, (int)i, 0));
+		text_copy(p->p.code, sizeof(p->p.code), PQgetvalue(r, (int)i, 0));
 		p->p.earning = !strcmp(earning, "per_invoice") ? EARN_PER_INVOICE
 			       : !strcmp(earning, "month_tiered") ? EARN_MONTH_TIERED : EARN_YTD_TIERED;
 		p->p.on_payment = !strcmp(PQgetvalue(r, (int)i, 2), "on_payment");
@@ -73,9 +64,9 @@ static int load_programs(struct posting *c)
 		p->p.expiry_days = atoi(PQgetvalue(r, (int)i, 5));
 		p->p.expiry_months = atoi(PQgetvalue(r, (int)i, 6));
 		p->p.inactivity_days = atoi(PQgetvalue(r, (int)i, 7));
-		p->p.unit_value_cents = num(PQgetvalue(r, (int)i, 8));
+		p->p.unit_value_cents = db_int64(PQgetvalue(r, (int)i, 8));
 		for (int k = 0; k < GL_ROLES; k++)
-			copy_str(p->account[k], sizeof(p->account[k]), PQgetvalue(r, (int)i, 9 + k));
+			text_copy(p->account[k], sizeof(p->account[k]), PQgetvalue(r, (int)i, 9 + k));
 		p->p.fiscal_year_start = atoi(PQgetvalue(r, (int)i, 13));
 	}
 	PQclear(r);
@@ -118,7 +109,7 @@ static int load_programs(struct posting *c)
 		struct prog *p = (struct prog *)posting_prog(c, PQgetvalue(g, i, 0));
 		int kind = acct_kind_parse(PQgetvalue(g, i, 1));
 		int role = gl_counter_role(kind);
-		int64_t u = num(PQgetvalue(g, i, 2));
+		int64_t u = db_int64(PQgetvalue(g, i, 2));
 
 		if (!p || role < 0)
 			continue;
@@ -289,7 +280,7 @@ static int make_journal_lines(struct posting *c, long long *journals)
 		for (; k < n && !strcmp(PQgetvalue(r, k, 0), program) &&
 		       !strcmp(PQgetvalue(r, k, 1), jdate); k++) {
 			int role = gl_counter_role(acct_kind_parse(PQgetvalue(r, k, 2)));
-			int64_t u = num(PQgetvalue(r, k, 3));
+			int64_t u = db_int64(PQgetvalue(r, k, 3));
 
 			if (role < 0)
 				continue;

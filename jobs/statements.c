@@ -111,21 +111,11 @@ struct stmt_run {
 
 /* ---- reading ---- */
 
-static int64_t num(const char *s)
-{
-	return s && *s ? strtoll(s, NULL, 10) : 0;
-}
-
 static int date_col(PGresult *r, int row, int col, date_t *d)
 {
 	if (PQgetisnull(r, row, col))
 		return 0;
 	return date_parse(PQgetvalue(r, row, col), d) == 0;
-}
-
-static void copy_str(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
 }
 
 /*
@@ -311,16 +301,16 @@ static int header_row(struct stmt_run *r, PGresult *res, int i)
 	struct stmt_header h;
 
 	memset(&h, 0, sizeof(h));
-	copy_str(h.customer, sizeof(h.customer), PQgetvalue(res, i, 1));
-	copy_str(h.name, sizeof(h.name), PQgetvalue(res, i, 10));
-	copy_str(h.address, sizeof(h.address), PQgetvalue(res, i, 11));
-	copy_str(r->lang, sizeof(r->lang), PQgetvalue(res, i, 12));
+	text_copy(h.customer, sizeof(h.customer), PQgetvalue(res, i, 1));
+	text_copy(h.name, sizeof(h.name), PQgetvalue(res, i, 10));
+	text_copy(h.address, sizeof(h.address), PQgetvalue(res, i, 11));
+	text_copy(r->lang, sizeof(r->lang), PQgetvalue(res, i, 12));
 	h.has_member_since = date_col(res, i, 13, &h.member_since);
 	h.has_points_expiry = date_col(res, i, 14, &h.points_expiry);
-	copy_str(h.program, sizeof(h.program), PQgetvalue(res, i, 15));
+	text_copy(h.program, sizeof(h.program), PQgetvalue(res, i, 15));
 	h.points = strcmp(PQgetvalue(res, i, 16), "points") == 0;
-	h.expiry_days = (int)num(PQgetvalue(res, i, 17));
-	h.expiry_months = (int)num(PQgetvalue(res, i, 18));
+	h.expiry_days = (int)db_int64(PQgetvalue(res, i, 17));
+	h.expiry_months = (int)db_int64(PQgetvalue(res, i, 18));
 	h.from = r->from;
 	h.to = r->to;
 	h.expiring_days = r->a->cfg.expiring_days;
@@ -343,13 +333,13 @@ static int line_row(struct stmt_run *r, PGresult *res, int i)
 	memset(&x, 0, sizeof(x));
 	if (!date_col(res, i, 2, &x.date))
 		return err_set(r->e, EXIT_FAIL, "internal: a ledger line without a date");
-	copy_str(x.kind, sizeof(x.kind), PQgetvalue(res, i, 3));
-	copy_str(x.document, sizeof(x.document), PQgetvalue(res, i, 4));
-	x.pending = num(PQgetvalue(res, i, 5));
-	x.usable = num(PQgetvalue(res, i, 6));
+	text_copy(x.kind, sizeof(x.kind), PQgetvalue(res, i, 3));
+	text_copy(x.document, sizeof(x.document), PQgetvalue(res, i, 4));
+	x.pending = db_int64(PQgetvalue(res, i, 5));
+	x.usable = db_int64(PQgetvalue(res, i, 6));
 	x.has_expires = date_col(res, i, 7, &x.expires);
-	copy_str(x.note, sizeof(x.note), PQgetvalue(res, i, 8));
-	copy_str(x.customer, sizeof(x.customer), PQgetvalue(res, i, 9));
+	text_copy(x.note, sizeof(x.note), PQgetvalue(res, i, 8));
+	text_copy(x.customer, sizeof(x.customer), PQgetvalue(res, i, 9));
 	if (statement_add(&r->st, &x))
 		return err_set(r->e, EXIT_FAIL, "out of memory");
 	return 0;
@@ -363,7 +353,7 @@ static int stream(struct stmt_run *r)
 
 	if (!(res = db_query(r->db, r->e, stmt_count_sql, 3, params)))
 		return r->e->exit;
-	progress_start(&r->prog, "statements", num(PQgetvalue(res, 0, 0)));
+	progress_start(&r->prog, "statements", db_int64(PQgetvalue(res, 0, 0)));
 	PQclear(res);
 	if (!(res = db_query(r->db, r->e, stmt_sql, 3, params)))
 		return r->e->exit;
@@ -437,7 +427,7 @@ static int record(struct stmt_run *r)
 	if (!(res = db_query(r->db, r->e, "SELECT count(*) FILTER (WHERE reused) FROM stmt_stage",
 			     0, NULL)))
 		return r->e->exit;
-	r->reused = num(PQgetvalue(res, 0, 0));
+	r->reused = db_int64(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (!r->email)
 		return 0;
