@@ -14,6 +14,7 @@ void log_init(const char *prog)
 	log_tty = isatty(STDERR_FILENO);
 }
 
+__attribute__((format(printf, 2, 0)))
 static void log_line(const char *level, const char *fmt, va_list ap)
 {
 	if (!log_tty) {

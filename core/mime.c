@@ -228,6 +228,16 @@ static int is_atext(unsigned char c)
 	       (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
 }
 
+/* The length of display written as a quoted-string (the worst case). */
+static size_t quoted_len(const char *display)
+{
+	size_t n = 2;
+
+	for (const char *p = display; *p; p++)
+		n += (*p == '"' || *p == '\\') ? 2 : 1;
+	return n;
+}
+
 int mime_header_address(struct sbuf *out, const char *name, const char *display,
 			const char *addr)
 {
@@ -244,7 +254,10 @@ int mime_header_address(struct sbuf *out, const char *name, const char *display,
 		rc = sbuf_add(out, addr, alen);
 		return rc || sbuf_add(out, "\r\n", 2) ? restore(out, start, -1) : 0;
 	}
-	if (needs_words(display)) {
+	if (needs_words(display) || col + quoted_len(display) > LINE_SOFT) {
+		/* encoded-words fold: a display name too long for one line
+		 * (RFC 5322 allows 998 bytes, and a quoted-string cannot be
+		 * folded inside) goes as words too */
 		rc = add_words(out, &col, display);
 	} else {
 		int plain = 1;
