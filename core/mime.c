@@ -208,6 +208,20 @@ static int restore(struct sbuf *out, size_t len, int rc)
 	return rc;
 }
 
+/* The longest run of value between spaces or tabs: folding happens only
+ * there, so a longer word cannot be written plain within a line. */
+static size_t longest_word(const char *value)
+{
+	size_t best = 0, n = 0;
+
+	for (const char *p = value; *p; p++) {
+		n = (*p == ' ' || *p == '\t') ? 0 : n + 1;
+		if (n > best)
+			best = n;
+	}
+	return best;
+}
+
 int mime_header_text(struct sbuf *out, const char *name, const char *value)
 {
 	size_t start = out->len, col = strlen(name) + 2;
@@ -215,7 +229,8 @@ int mime_header_text(struct sbuf *out, const char *name, const char *value)
 	if (header_bad(value))
 		return -2;
 	if (sbuf_addf(out, "%s: ", name) ||
-	    (needs_words(value) ? add_words(out, &col, value)
+	    (needs_words(value) || col + longest_word(value) > LINE_SOFT
+		     ? add_words(out, &col, value)
 				: add_folded(out, &col, strlen(name) + 2, value)) ||
 	    sbuf_add(out, "\r\n", 2))
 		return restore(out, start, -1);
