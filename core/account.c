@@ -429,7 +429,8 @@ static void on_paid(struct account_sim *s, struct inv *v, date_t day)
 
 	if (v->state != ST_PENDING)
 		return;
-	if (v->reward_touched) {
+	/* an invoice whose expiry was reversed vests whenever paid in full */
+	if (v->reward_touched && !v->exempt) {
 		post(s, K_EXPIRE, day, d->number, d->customer, "paid with reward units",
 		     -v->earned, 0, NULL);
 		v->state = ST_EXPIRED;
@@ -478,7 +479,7 @@ static void on_fact(struct account_sim *s, const struct acct_entry *f, date_t da
 			v->exempt = 1;
 			/* vests when paid in full, dated the later of the payment
 			 * and the reversal */
-			if (v->has_paid && !v->reward_touched)
+			if (v->has_paid)
 				ev_push(s, EV_PAID, v->paid > day ? v->paid : day,
 					(int)(v - s->invs), 0);
 		}
@@ -1039,6 +1040,16 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 		struct event ev = ev_pop(s);
 		struct inv *v = ev.inv >= 0 ? &s->invs[ev.inv] : NULL;
 
+		/* A posted invoice dated the day inactivity would strike is
+		 * activity of that day: B > L + N no longer holds (SPEC §5). */
+		if (ev.type == EV_EARN && !v) {
+			advance_to(s, ev.date - 1);
+			if (!s->has_last_invoice || ev.date > s->last_invoice) {
+				s->last_invoice = ev.date;
+				s->has_last_invoice = 1;
+				s->lost_done = 0;
+			}
+		}
 		advance_to(s, ev.date);
 		switch (ev.type) {
 		case EV_EARN:

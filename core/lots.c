@@ -20,10 +20,9 @@ date_t lots_last_day(date_t opened, int expiry_days, int expiry_months,
 		last = cap;
 		*has = 1;
 	}
-	/* past the customer's expiry date already: the lot expires the day it
-	 * opens, not before it */
-	if (*has && last < opened)
-		last = opened - 1;
+	/* past the customer's expiry date already, the last day stays X (at
+	 * most X, SPEC §5); lots_next_expiry dates its expiry the day it opens,
+	 * not before it */
 	return last;
 }
 
@@ -121,8 +120,12 @@ date_t lots_next_expiry(const struct lot_book *b, int *has)
 
 	*has = 0;
 	for (size_t i = 0; i < b->n; i++) {
-		if (b->v[i].has_last && (!*has || b->v[i].last_day + 1 < best)) {
-			best = b->v[i].last_day + 1;
+		date_t d = b->v[i].last_day + 1;
+
+		if (d < b->v[i].opened)
+			d = b->v[i].opened;
+		if (b->v[i].has_last && (!*has || d < best)) {
+			best = d;
 			*has = 1;
 		}
 	}

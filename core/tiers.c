@@ -30,10 +30,9 @@ static int tiers_candidate(const struct tier *r, const char *category, int is_fa
 	return tiers_kind(r, is_factor) && strcmp(r->category, category) == 0;
 }
 
-int tiers_pick_range(const struct tier *t, size_t n, const char *category,
-		     int64_t amount_cents)
+static int pick_range_in(const struct tier *t, size_t n, const char *cat,
+			 int64_t amount_cents)
 {
-	const char *cat = tiers_category(t, n, category, 0);
 	int found = -1, any = 0, below = 1;
 
 	for (size_t i = 0; i < n; i++) {
@@ -55,6 +54,20 @@ int tiers_pick_range(const struct tier *t, size_t n, const char *category,
 	if (!any)
 		return TIERS_EMPTY;
 	return below ? TIERS_BELOW : TIERS_UNCOVERED;
+}
+
+/* The row of the invoice's category whose range holds the amount, else the
+ * blank-category row whose range holds it (SPEC §3 per_invoice). */
+int tiers_pick_range(const struct tier *t, size_t n, const char *category,
+		     int64_t amount_cents)
+{
+	const char *cat = tiers_category(t, n, category, 0);
+	int r = pick_range_in(t, n, cat, amount_cents), blank;
+
+	if (r >= 0 || !cat[0])
+		return r;
+	blank = pick_range_in(t, n, "", amount_cents);
+	return blank >= 0 ? blank : r;
 }
 
 int tiers_pick_factor(const struct tier *t, size_t n, const char *category,

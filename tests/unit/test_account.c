@@ -908,6 +908,39 @@ static void test_inactivity(void **state)
 	expect(f, K_VEST, "2026-03-06", "I3", "paid in full", -200, 200);
 }
 
+/* An invoice dated L + N + 1, the day the loss would be dated, is that
+ * day's activity: B > L + N no longer holds, nothing is lost (SPEC §5). */
+static void test_inactivity_invoice_on_the_day(void **state)
+{
+	struct fx *f = *state;
+
+	f->prog.inactivity_days = 20;
+	inv(f, "I1", "2026-01-01", 10000);
+	inv(f, "I2", "2026-01-22", 5000);
+	run(f, "2026-01-31");
+	expect_count(f, 2);
+	expect(f, K_EARN, "2026-01-01", "I1", "", 0, 200);
+	expect(f, K_EARN, "2026-01-22", "I2", "", 0, 100);
+}
+
+/* A lot opened after the customer's expiry date X: its last usable day is
+ * X (at most X), and it expires the day it opens, not before. */
+static void test_lot_opened_after_customer_cap(void **state)
+{
+	struct fx *f = *state;
+	const struct acct_entry *e;
+
+	f->prog.expiry_months = 1;
+	f->has_cap = 1;
+	f->cap = D("2026-02-10");
+	inv(f, "B2", "2026-02-20", 3000);
+	run(f, "2026-02-28");
+	expect_count(f, 2);
+	e = expect(f, K_EARN, "2026-02-20", "B2", "", 0, 60);
+	expect_expires(e, "2026-02-10");
+	expect(f, K_EXPIRE, "2026-02-20", "B2", "expired", 0, -60);
+}
+
 /* -- manual entries ----------------------------------------------------------- */
 
 static void test_manual_adjustment_fact(void **state)
@@ -1010,6 +1043,25 @@ static void test_reverse_expiry_paid_before(void **state)
 	expect_count(f, 2);
 	expect(f, K_EARN, "2026-01-10", "I1", "", 2000, 0);
 	expect(f, K_VEST, "2026-02-15", "I1", "paid in full", -2000, 2000);
+}
+
+/* Expired "paid with reward units", then reversed: exempt from automatic
+ * expiry, it vests on the later of its payment and the reversal (SPEC §4,
+ * §6). */
+static void test_reverse_expiry_after_reward(void **state)
+{
+	struct fx *f = *state;
+
+	on_payment(f, 10);
+	fact(f, K_ADJUST, "2026-01-01", "MANUALADJ", "opening balance", 0, 50000);
+	inv(f, "I2", "2026-01-02", 50000);
+	redeem(f, "R1", "2026-01-04", "I2", 500);
+	pay(f, "P2", "2026-01-05", "I2", 56000);
+	fact(f, K_REVERSE_EXPIRY, "2026-01-08", "RI2", "undo", 1000, 0);
+	run(f, "2026-01-31");
+	expect(f, K_EARN, "2026-01-02", "I2", "", 1000, 0);
+	expect(f, K_EXPIRE, "2026-01-05", "I2", "paid with reward units", -1000, 0);
+	expect(f, K_VEST, "2026-01-08", "I2", "paid in full", -1000, 1000);
 }
 
 /* Reversal of an automatic expiry: exempt from then on. */
@@ -1436,6 +1488,9 @@ int main(void)
 		T(test_lot_expiry),
 		T(test_lot_expiry_customer_cap),
 		T(test_inactivity),
+		T(test_inactivity_invoice_on_the_day),
+		T(test_lot_opened_after_customer_cap),
+		T(test_reverse_expiry_after_reward),
 		T(test_manual_adjustment_fact),
 		T(test_negative_adjustment_consumes_lots),
 		T(test_manual_expire_invoice_fact),

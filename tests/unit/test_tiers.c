@@ -130,12 +130,23 @@ static void test_tiers_range_category(void **state)
 	/* The set has sales rows: only they take part. */
 	assert_int_equal(tiers_pick_range(t, N(t), "sales", 0), 1);
 	assert_int_equal(tiers_pick_range(t, N(t), "sales", 100000), 2);
-	/* The set has rental rows: they take part even where they miss, the
-	 * blank row does not stand in. */
+	/* The set has rental rows: where none holds the spend, the blank row
+	 * whose range holds it stands in (SPEC §3: "the row for the invoice's
+	 * category (else the blank-category row) whose range holds ..."). */
 	assert_int_equal(tiers_pick_range(t, N(t), "rental", 50000), 3);
-	assert_int_equal(tiers_pick_range(t, N(t), "rental", 49999), TIERS_BELOW);
+	assert_int_equal(tiers_pick_range(t, N(t), "rental", 49999), 0);
 	/* No (rate) service rows: the blank-category rows. */
 	assert_int_equal(tiers_pick_range(t, N(t), "service", 7), 0);
+	/* Neither a category row nor a blank row holds it: the category's
+	 * miss is reported. */
+	{
+		struct tier u[] = {
+			rate("", 0, 1, 9999, 10000),
+			rate("rental", 50000, 0, 0, 40000),
+		};
+		assert_int_equal(tiers_pick_range(u, N(u), "rental", 20000), TIERS_BELOW);
+		assert_int_equal(tiers_pick_range(u, N(u), "rental", 5000), 0);
+	}
 	/* NULL and "" ask for the blank rows only. */
 	assert_int_equal(tiers_pick_range(t, N(t), NULL, 200000), 0);
 	assert_int_equal(tiers_pick_range(t, N(t), "", 200000), 0);
