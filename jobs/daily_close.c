@@ -507,6 +507,18 @@ static int close_run(struct close *c, struct app *a)
 		int closed;
 
 		date_format(date_month_start(c->as_of), first);
+		/* a closed period re-run posts nothing and says so (SPEC §8),
+		 * whatever was closed after it */
+		r = db_query(c->w, c->e, "SELECT 1 FROM periods WHERE period = $1::date", 1, pp);
+		if (!r)
+			return c->e->exit;
+		closed = PQntuples(r) > 0;
+		PQclear(r);
+		if (closed) {
+			printf("month-end %s: the period is already closed; nothing to post "
+			       "(late documents are caught up by the next open month-end)\n", c->period);
+			return EXIT_OK;
+		}
 		r = db_query(c->w, c->e,
 			     "SELECT to_char(max(period), 'YYYY-MM') FROM periods WHERE period > $1::date",
 			     1, pp);
@@ -519,16 +531,6 @@ static int close_run(struct close *c, struct app *a)
 			return rc;
 		}
 		PQclear(r);
-		r = db_query(c->w, c->e, "SELECT 1 FROM periods WHERE period = $1::date", 1, pp);
-		if (!r)
-			return c->e->exit;
-		closed = PQntuples(r) > 0;
-		PQclear(r);
-		if (closed) {
-			printf("month-end %s: the period is already closed; nothing to post "
-			       "(late documents are caught up by the next open month-end)\n", c->period);
-			return EXIT_OK;
-		}
 		if (!c->dry_run &&
 		    (rc = runs_start(c->w, c->e, "month-end", d, first, &c->run_id)))
 			return rc;

@@ -36,13 +36,17 @@
 #define COPY_CHUNK (1 << 20)
 
 static const char help[] =
-	"usage: accrue import customers|programs|tiers|invoices|payments|adjustments FILE.csv\n"
+	"usage: accrue import customers|programs|tiers|invoices|payments FILE.csv\n"
+	"       accrue import adjustments FILE.csv [--date YYYY-MM-DD]\n"
 	"\n"
 	"Imports one CSV file (UTF-8, header row, RFC 4180) whole or not at all.\n"
 	"Rows are upserted by their natural key, so importing the same file twice\n"
 	"changes nothing.  Every error is listed as FILE:LINE: column: message and\n"
 	"nothing is written (exit status 65).  See the README for each file's\n"
-	"columns and rules.\n";
+	"columns and rules.\n"
+	"\n"
+	"  --date D   adjustments only: the business date of rows whose date is\n"
+	"             blank (default: today); none may be before the last close\n";
 
 struct import_error {
 	long line;
@@ -367,7 +371,7 @@ static int header(struct import *im, const struct csvin_row *row)
 			for (size_t j = 0; j < k->ncols; j++)
 				sbuf_addf(&b, "%s%s", j ? "," : "", k->cols[j].name);
 			sbuf_adds(&b, ")");
-			error_add(im, row->line, name, sbuf_str(&b));
+			error_add(im, row->line, *name ? name : q, sbuf_str(&b));
 			sbuf_free(&b);
 		} else if (im->present[i] >= 0) {
 			snprintf(msg, sizeof(msg), "column %s appears twice in the header", q);
@@ -395,7 +399,7 @@ static int header(struct import *im, const struct csvin_row *row)
 			char msg[200];
 			snprintf(msg, sizeof(msg), "the header needs a %s or a %s column",
 				 k->one_of[0], k->one_of[1]);
-			error_add(im, row->line, "", msg);
+			error_add(im, row->line, k->one_of[0], msg);
 			ok = 0;
 		}
 	}
@@ -412,6 +416,37 @@ static int copy_flush(struct import *im)
 	}
 	sbuf_reset(&im->copy);
 	return 0;
+}
+
+static int all_digits(const char *v, size_t min, size_t max)
+{
+	size_t n = 0;
+
+	if (*v == '-' && min)
+		v++;
+	for (; v[n]; n++)
+		if (v[n] < '0' || v[n] > '9')
+			return 0;
+	return n >= (min ? min : 1) && n <= max;
+}
+
+/* A row one field longer than the header whose amount (or rate) column
+ * holds whole digits followed by a field of one to four digits: "12,50"
+ * written unquoted.  Returns that column's field index, else -1. */
+static long split_amount(const struct import *im, const struct csvin_row *row)
+{
+	if (row->n != im->nfields + 1)
+		return -1;
+	for (size_t f = 0; f + 1 < row->n && f < im->nfields; f++) {
+		int ci = im->colmap[f];
+
+		if (ci < 0 || (im->kind->cols[ci].type != COL_MONEY &&
+			       im->kind->cols[ci].type != COL_RATE))
+			continue;
+		if (all_digits(row->field[f], 1, 18) && all_digits(row->field[f + 1], 0, 4))
+			return (long)f;
+	}
+	return -1;
 }
 
 static int on_row(void *ctx, const struct csvin_row *row)
@@ -431,11 +466,29 @@ static int on_row(void *ctx, const struct csvin_row *row)
 	if (!im->header_ok)
 		return 0;
 	if (row->n != im->nfields) {
-		char msg[160];
-		snprintf(msg, sizeof(msg), "the row has %zu field%s, the header has %zu%s", row->n,
+		char msg[160], col[40];
+		long split = split_amount(im, row);
+
+		/* the column: an amount an unquoted decimal comma split in two,
+		 * the first one missing, or the first field beyond the header */
+		if (split >= 0) {
+			text_copy(col, sizeof(col), k->cols[im->colmap[split]].name);
+			snprintf(msg, sizeof(msg), "%.20s,%.20s is not an amount: use '.' as the "
+				 "decimal point (the comma split the row into %zu fields, the header "
+				 "has %zu)", row->field[split], row->field[split + 1], row->n,
+				 im->nfields);
+			error_add(im, row->line, col, msg);
+			return 0;
+		}
+		if (row->n < im->nfields && im->colmap[row->n] >= 0)
+			text_copy(col, sizeof(col), k->cols[im->colmap[row->n]].name);
+		else
+			snprintf(col, sizeof(col), "field %zu", im->nfields + 1);
+		snprintf(msg, sizeof(msg), "%sthe row has %zu field%s, the header has %zu%s",
+			 row->n < im->nfields ? "missing: " : "", row->n,
 			 row->n == 1 ? "" : "s", im->nfields,
 			 row->n > im->nfields ? " (an unquoted comma? amounts use '.' as the decimal point)" : "");
-		error_add(im, row->line, "", msg);
+		error_add(im, row->line, col, msg);
 		return 0;
 	}
 	mark = im->copy.len;
@@ -477,11 +530,17 @@ static int on_row(void *ctx, const struct csvin_row *row)
 static void on_csv_error(void *ctx, long line, int field, const char *msg)
 {
 	struct import *im = ctx;
-	const char *col = "";
+	char col[40] = "row";
 
+	/* every error names a column: the header's name for the field, else
+	 * "header", "field N" or, for the line as a whole, "row" */
 	if (field >= 0 && im->header_done && im->header_ok && (size_t)field < im->nfields &&
 	    im->colmap[field] >= 0)
-		col = im->kind->cols[im->colmap[field]].name;
+		text_copy(col, sizeof(col), im->kind->cols[im->colmap[field]].name);
+	else if (field >= 0 && !im->header_done)
+		text_copy(col, sizeof(col), "header");
+	else if (field >= 0)
+		snprintf(col, sizeof(col), "field %d", field + 1);
 	error_add(im, line, col, msg);
 }
 
@@ -529,7 +588,7 @@ static int import_run(struct import *im)
 	if (rc)
 		goto fail;
 	if (!im->header_done)
-		error_add(im, 1, "", "the file is empty: a header row is required");
+		error_add(im, 1, "header", "the file is empty: a header row is required");
 	/* Statistics, so the checks below get good plans on a big file. */
 	if (im->staged > 1000 && (rc = db_exec(im->db, im->e, "ANALYZE stage", 0, NULL)))
 		goto fail;
@@ -581,22 +640,51 @@ int cmd_import(struct app *a, int argc, char **argv)
 	struct err e = {0};
 	struct import im;
 	const struct import_kind *kind;
-	int rc;
+	static const struct option opts[] = {
+		{"date", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *date = NULL;
+	date_t d;
+	int rc, opt;
 
 	if (app_wants_help(argc, argv)) {
 		fputs(help, stdout);
 		return EXIT_OK;
 	}
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			if (app_date_arg("import", "--date", optarg, &d))
+				return EXIT_USAGE;
+			date = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return EXIT_OK;
+		default:
+			return app_usage("import", "unknown option");
+		}
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc != 3)
 		return app_usage("import", "expected a kind and a file: import KIND FILE.csv");
 	kind = import_kind_find(argv[1]);
 	if (!kind)
 		return app_usage("import", "unknown kind \"%s\" (customers, programs, tiers, "
 				 "invoices, payments or adjustments)", argv[1]);
+	if (date && strcmp(kind->name, "adjustments") != 0)
+		return app_usage("import", "--date applies to import adjustments only (it posts; "
+				 "%s does not)", kind->name);
 	memset(&im, 0, sizeof(im));
 	im.kind = kind;
 	im.path = argv[2];
-	date_format(app_today(a), im.today);
+	if (date)
+		text_copy(im.today, sizeof(im.today), date);
+	else
+		date_format(app_today(a), im.today);
 	im.e = &e;
 	sbuf_init(&im.copy, 2 * COPY_CHUNK + CSVIN_MAX_ROW * 2);
 	sbuf_init(&im.val, CSVIN_MAX_ROW);

@@ -158,7 +158,11 @@ int main(int argc, char **argv)
 			char **sub = argv + optind;
 			int subc = argc - optind;
 
-			optind = 1;  /* each command parses its own options */
+			/* each command parses its own options; 0 makes glibc start
+			 * afresh (1 would keep the "+" of the parse above: no
+			 * permuting, so `import KIND FILE --date D` would stop at
+			 * KIND) */
+			optind = 0;
 			rc = commands[i].fn(&a, subc, sub);
 			fflush(stdout);
 			db_close(a.db);
