@@ -106,6 +106,9 @@ struct pdf {
 	HPDF_Font reg, bold;
 	HPDF_Font cur_font;
 	HPDF_REAL cur_size;
+	/* what the page's graphics state holds, so that an operator that
+	 * would change nothing is not written (-1: not known) */
+	HPDF_REAL fill, stroke, line_w;
 	int utf8;                    /* fonts embedded, text drawn as UTF-8 */
 	HPDF_STATUS error, detail;   /* libharu's first error */
 	const struct statement *s;
@@ -114,6 +117,7 @@ struct pdf {
 	enum stmt_col cols[STMT_NCOLS];
 	int ncols;
 	HPDF_REAL col_x[STMT_NCOLS + 1], col_w[STMT_NCOLS];
+	char period[2 * STMT_TEXT];  /* "{from} – {to}" in the language */
 	char enc[PDF_TEXT_MAX];      /* the string being drawn, encoded */
 };
 
@@ -128,16 +132,18 @@ static void pdf_error(HPDF_STATUS error_no, HPDF_STATUS detail_no, void *user)
 }
 
 /* Colours: black text, grey for labels and rules. */
-static void ink(struct pdf *p, float grey)
+static void ink(struct pdf *p, HPDF_REAL grey)
 {
-	HPDF_Page_SetGrayFill(p->page, grey);
+	if (grey != p->fill) {
+		HPDF_Page_SetGrayFill(p->page, grey);
+		p->fill = grey;
+	}
 }
 
-static HPDF_REAL width_of(struct pdf *p, HPDF_Font f, HPDF_REAL size, const char *s, size_t n)
+static HPDF_REAL width_of(HPDF_Font f, HPDF_REAL size, const char *s, size_t n)
 {
 	HPDF_TextWidth w = HPDF_Font_TextWidth(f, (const HPDF_BYTE *)s, (HPDF_UINT)n);
 
-	(void)p;
 	return (HPDF_REAL)w.width * size / 1000;
 }
 
@@ -166,9 +172,9 @@ static size_t ellipsize(struct pdf *p, HPDF_Font f, HPDF_REAL size, size_t n, HP
 {
 	const char *dots = p->utf8 ? "\xe2\x80\xa6" : "\x85";
 	size_t nd = strlen(dots);
-	HPDF_REAL dw = width_of(p, f, size, dots, nd);
+	HPDF_REAL dw = width_of(f, size, dots, nd);
 
-	while (n > 0 && width_of(p, f, size, p->enc, n) + dw > max_w) {
+	while (n > 0 && width_of(f, size, p->enc, n) + dw > max_w) {
 		n--;
 		if (p->utf8)
 			while (n > 0 && ((unsigned char)p->enc[n] & 0xC0) == 0x80)
@@ -182,27 +188,41 @@ static size_t ellipsize(struct pdf *p, HPDF_Font f, HPDF_REAL size, size_t n, HP
 	return n + nd;
 }
 
-/* Draw utf8 at (x, y) — x is the right edge for RIGHT — cut with an
- * ellipsis to max_w when max_w > 0.  Returns the width drawn. */
-static HPDF_REAL text(struct pdf *p, HPDF_Font f, HPDF_REAL size, HPDF_REAL x, HPDF_REAL y,
-		      enum align a, HPDF_REAL max_w, const char *utf8)
+/* utf8 encoded into p->enc, cut with an ellipsis to max_w when max_w > 0;
+ * returns its width. */
+static HPDF_REAL fit(struct pdf *p, HPDF_Font f, HPDF_REAL size, HPDF_REAL max_w,
+		     const char *utf8)
 {
-	size_t n;
-	HPDF_REAL w;
+	size_t n = encode(p, utf8);
+	HPDF_REAL w = width_of(f, size, p->enc, n);
 
-	if (!*utf8)
-		return 0;
-	n = encode(p, utf8);
-	w = width_of(p, f, size, p->enc, n);
 	if (max_w > 0 && w > max_w) {
 		n = ellipsize(p, f, size, n, max_w);
-		w = width_of(p, f, size, p->enc, n);
+		w = width_of(f, size, p->enc, n);
 	}
+	return w;
+}
+
+static void use_font(struct pdf *p, HPDF_Font f, HPDF_REAL size)
+{
 	if (f != p->cur_font || size != p->cur_size) {
 		HPDF_Page_SetFontAndSize(p->page, f, size);
 		p->cur_font = f;
 		p->cur_size = size;
 	}
+}
+
+/* Draw utf8 at (x, y) — x is the right edge for RIGHT — cut with an
+ * ellipsis to max_w when max_w > 0.  Returns the width drawn. */
+static HPDF_REAL text(struct pdf *p, HPDF_Font f, HPDF_REAL size, HPDF_REAL x, HPDF_REAL y,
+		      enum align a, HPDF_REAL max_w, const char *utf8)
+{
+	HPDF_REAL w;
+
+	if (!*utf8)
+		return 0;
+	w = fit(p, f, size, max_w, utf8);
+	use_font(p, f, size);
 	HPDF_Page_TextOut(p->page, a == RIGHT ? x - w : x, y, p->enc);
 	return w;
 }
@@ -211,23 +231,30 @@ static HPDF_REAL measure(struct pdf *p, HPDF_Font f, HPDF_REAL size, const char 
 {
 	size_t n = encode(p, utf8);
 
-	return width_of(p, f, size, p->enc, n);
+	return width_of(f, size, p->enc, n);
 }
 
-static void rule(struct pdf *p, HPDF_REAL x0, HPDF_REAL x1, HPDF_REAL y, HPDF_REAL w, float grey)
+static void rule(struct pdf *p, HPDF_REAL x0, HPDF_REAL x1, HPDF_REAL y, HPDF_REAL w,
+		 HPDF_REAL grey)
 {
-	HPDF_Page_SetLineWidth(p->page, w);
-	HPDF_Page_SetGrayStroke(p->page, grey);
+	if (w != p->line_w) {
+		HPDF_Page_SetLineWidth(p->page, w);
+		p->line_w = w;
+	}
+	if (grey != p->stroke) {
+		HPDF_Page_SetGrayStroke(p->page, grey);
+		p->stroke = grey;
+	}
 	HPDF_Page_MoveTo(p->page, x0, y);
 	HPDF_Page_LineTo(p->page, x1, y);
 	HPDF_Page_Stroke(p->page);
 }
 
-static void box(struct pdf *p, HPDF_REAL x, HPDF_REAL y, HPDF_REAL w, HPDF_REAL h, float grey)
+/* A rectangle added to the path; the caller fills the boxes of one grey
+ * at once (see table_fills). */
+static void box(struct pdf *p, HPDF_REAL x, HPDF_REAL y, HPDF_REAL w, HPDF_REAL h)
 {
-	HPDF_Page_SetGrayFill(p->page, grey);
 	HPDF_Page_Rectangle(p->page, x, y, w, h);
-	HPDF_Page_Fill(p->page);
 }
 
 /* Page y (from the bottom) of a distance from the page's top. */
@@ -239,6 +266,7 @@ static HPDF_REAL Y(int from_top)
 #define X0 ((HPDF_REAL)STMT_MARGIN)
 #define X1 ((HPDF_REAL)(STMT_PAGE_W - STMT_MARGIN))
 #define PAD 3
+#define PDF_CELL_SIZE 7      /* points: the table's text */
 
 /* Column widths in points; the note takes what is left. */
 static void columns(struct pdf *p)
@@ -290,15 +318,20 @@ static const char *nth_line(const char *text, int n, char *buf, size_t size)
 	return buf;
 }
 
-static void period_text(struct pdf *p, struct sbuf *b)
+/* "{from} – {to}" in the language, once per document into p->period. */
+static void period_text(struct pdf *p)
 {
 	char from[TEMPLATE_DATE_SIZE], to[TEMPLATE_DATE_SIZE];
 	const struct tpl_var v[] = {
 		{"from", template_date(p->t, p->s->h.from, from)},
 		{"to", template_date(p->t, p->s->h.to, to)},
 	};
+	struct sbuf b;
 
-	template_expand(template_text(p->t, TPL_PERIOD_RANGE), v, 2, b);
+	sbuf_init(&b, sizeof(p->period) - 1);
+	template_expand(template_text(p->t, TPL_PERIOD_RANGE), v, 2, &b);
+	snprintf(p->period, sizeof(p->period), "%s", sbuf_str(&b));
+	sbuf_free(&b);
 }
 
 static void first_head(struct pdf *p)
@@ -306,13 +339,10 @@ static void first_head(struct pdf *p)
 	const struct statement *s = p->s;
 	struct stmt_head g;
 	char line[STMT_TEXT], buf[STMT_TEXT + STMT_NAME];
-	struct sbuf period;
 	int top = STMT_MARGIN, y0;
 	const char *unit;
 
 	statement_head(s, &g);
-	sbuf_init(&period, 2 * STMT_TEXT);
-	period_text(p, &period);
 
 	/* the company (left) and the title (right) */
 	if (s->h.company_name && *s->h.company_name) {
@@ -325,7 +355,7 @@ static void first_head(struct pdf *p)
 	}
 	text(p, p->bold, 16, X1, Y(top + 14), RIGHT, 250, template_text(p->t, TPL_TITLE));
 	ink(p, 0.25f);
-	text(p, p->reg, 9, X1, Y(top + 28), RIGHT, 250, sbuf_str(&period));
+	text(p, p->reg, 9, X1, Y(top + 28), RIGHT, 250, p->period);
 	ink(p, 0);
 
 	/* the customer, as on an envelope (left), and its details (right) */
@@ -346,31 +376,27 @@ static void first_head(struct pdf *p)
 		const char *values[4] = {
 			s->h.customer, buf,
 			s->h.has_member_since ? template_date(p->t, s->h.member_since, since) : "",
-			sbuf_str(&period),
+			p->period,
 		};
 		const HPDF_REAL lx = 318, vx = 404;
 
-		for (int i = 0; i < 4; i++) {
-			ink(p, 0.35f);
+		ink(p, 0.35f);
+		for (int i = 0; i < 4; i++)
 			text(p, p->reg, 8, lx, Y(y0 + 12 + i * 13), LEFT, vx - lx - 4, labels[i]);
-			ink(p, 0);
+		ink(p, 0);
+		for (int i = 0; i < 4; i++)
 			text(p, i == 0 ? p->bold : p->reg, 9, vx, Y(y0 + 12 + i * 13), LEFT, X1 - vx,
 			     values[i]);
-		}
 	}
-	sbuf_free(&period);
 }
 
 static void next_head(struct pdf *p)
 {
 	const struct statement *s = p->s;
 	char buf[STMT_KEY + STMT_NAME + 8];
-	struct sbuf period;
 	int top = STMT_MARGIN;
 	int company = s->h.company_name && *s->h.company_name;
 
-	sbuf_init(&period, 2 * STMT_TEXT);
-	period_text(p, &period);
 	text(p, p->bold, 10, X0, Y(top + 10), LEFT, 300,
 	     company ? s->h.company_name : template_text(p->t, TPL_TITLE));
 	if (company)
@@ -378,9 +404,8 @@ static void next_head(struct pdf *p)
 	snprintf(buf, sizeof(buf), "%s \xc2\xb7 %s", s->h.customer, s->h.name);
 	text(p, p->reg, 9, X0, Y(top + 24), LEFT, 320, buf);
 	ink(p, 0.25f);
-	text(p, p->reg, 9, X1, Y(top + 24), RIGHT, 180, sbuf_str(&period));
+	text(p, p->reg, 9, X1, Y(top + 24), RIGHT, 180, p->period);
 	ink(p, 0);
-	sbuf_free(&period);
 }
 
 /* A heading of at most two lines, split at the last blank that fits. */
@@ -416,53 +441,133 @@ static void head_cell(struct pdf *p, int i, int top)
 	text(p, p->bold, size, x, Y(top + 17), a, w, sp + 1);
 }
 
-/* The table's graphics: heading fill, row stripes, bottom rule. */
+/* The table's graphics: heading fill, row stripes, bottom rule.  The boxes
+ * of one grey go into one path, filled once. */
 static void table_fills(struct pdf *p, const struct stmt_page *pg, int top)
 {
 	size_t last = statement_rows(p->s) - 1;
+	int bold = 0, stripes = 0;
 
 	if (pg->nrows == 0)
 		return;
-	box(p, X0, Y(top + STMT_TABLE_HEAD_H), X1 - X0, STMT_TABLE_HEAD_H, 0.88f);
+	ink(p, 0.88f);
+	box(p, X0, Y(top + STMT_TABLE_HEAD_H), X1 - X0, STMT_TABLE_HEAD_H);
+	HPDF_Page_Fill(p->page);
 	for (size_t r = 0; r < pg->nrows; r++) {
 		size_t row = pg->first_row + r;
-		int y = top + STMT_TABLE_HEAD_H + (int)(r + 1) * STMT_ROW_H;
 
-		if (row == 0 || row == last)
-			box(p, X0, Y(y), X1 - X0, STMT_ROW_H, 0.93f);
-		else if (row % 2 == 0)
-			box(p, X0, Y(y), X1 - X0, STMT_ROW_H, 0.97f);
+		if (row == 0 || row == last) {
+			bold = 1;
+		} else if (row % 2 == 0) {
+			if (!stripes++)
+				ink(p, 0.97f);
+			box(p, X0, Y(top + STMT_TABLE_HEAD_H + (int)(r + 1) * STMT_ROW_H), X1 - X0,
+			    STMT_ROW_H);
+		}
+	}
+	if (stripes)
+		HPDF_Page_Fill(p->page);
+	if (bold) {
+		ink(p, 0.93f);
+		for (size_t r = 0; r < pg->nrows; r++)
+			if (pg->first_row + r == 0 || pg->first_row + r == last)
+				box(p, X0, Y(top + STMT_TABLE_HEAD_H + (int)(r + 1) * STMT_ROW_H),
+				    X1 - X0, STMT_ROW_H);
+		HPDF_Page_Fill(p->page);
 	}
 	rule(p, X0, X1, Y(top + STMT_TABLE_HEAD_H + (int)pg->nrows * STMT_ROW_H), 0.6f, 0.5f);
 }
 
-static void table_text(struct pdf *p, const struct stmt_page *pg, int top)
+/* The baseline of the page's table row r (from the page's top). */
+static int row_base(int top, size_t r)
+{
+	return top + STMT_TABLE_HEAD_H + (int)r * STMT_ROW_H + 8;
+}
+
+/* How wide cell text may be in column i: the opening and closing labels,
+ * and "no movements", run on over the document column. */
+static HPDF_REAL cell_max(struct pdf *p, int i, int bold)
+{
+	HPDF_REAL w = p->col_w[i] - 2 * PAD;
+
+	if (p->cols[i] == STMT_COL_TYPE && (bold || p->s->nlines == 0))
+		w += p->col_w[i + 1];
+	return w;
+}
+
+/* The opening or closing row, bold, cell by cell. */
+static void bold_row(struct pdf *p, size_t row, int base)
 {
 	char buf[STMT_CELL_SIZE];
+
+	for (int i = 0; i < p->ncols; i++) {
+		int bold, amount = statement_col_amount(p->cols[i]);
+		const char *cell = statement_cell(p->s, p->t, row, p->cols[i], buf, &bold);
+
+		text(p, p->bold, PDF_CELL_SIZE, amount ? p->col_x[i + 1] - PAD : p->col_x[i] + PAD,
+		     Y(base), amount ? RIGHT : LEFT, cell_max(p, i, 1), cell);
+	}
+}
+
+/*
+ * The other rows of the page, rows r0 .. r1 - 1, column by column, each
+ * column one text line after another (the text leading is a row): a cell
+ * that starts where the one above it started is "next line, show", an
+ * empty cell "next line", and only a cell that starts elsewhere (the
+ * column's first; an amount of another width than the one above) is
+ * placed with coordinates.  libharu writes and formats no numbers for the
+ * first two, which were most of a page's operators.
+ */
+static void column_text(struct pdf *p, int i, int top, size_t first_row, size_t r0, size_t r1)
+{
+	char buf[STMT_CELL_SIZE];
+	int amount = statement_col_amount(p->cols[i]);
+	HPDF_REAL x = amount ? p->col_x[i + 1] - PAD : p->col_x[i] + PAD;
+	HPDF_REAL max_w = cell_max(p, i, 0), line_x = 0;
+	size_t skipped = 0;
+	int placed = 0;
+
+	use_font(p, p->reg, PDF_CELL_SIZE);
+	for (size_t r = r0; r < r1; r++) {
+		int bold;
+		const char *cell = statement_cell(p->s, p->t, first_row + r, p->cols[i], buf, &bold);
+		HPDF_REAL start;
+
+		if (!*cell) {
+			skipped++;
+			continue;
+		}
+		start = amount ? x - fit(p, p->reg, PDF_CELL_SIZE, max_w, cell)
+			       : (fit(p, p->reg, PDF_CELL_SIZE, max_w, cell), x);
+		if (placed && start == line_x && skipped <= 4) {
+			for (; skipped > 0; skipped--)
+				HPDF_Page_MoveToNextLine(p->page);
+			HPDF_Page_ShowTextNextLine(p->page, p->enc);
+		} else {
+			HPDF_Page_TextOut(p->page, start, Y(row_base(top, r)), p->enc);
+			line_x = start;
+			placed = 1;
+		}
+		skipped = 0;
+	}
+}
+
+static void table_text(struct pdf *p, const struct stmt_page *pg, int top)
+{
+	size_t last = statement_rows(p->s) - 1, r0 = 0, r1 = pg->nrows;
 
 	if (pg->nrows == 0)
 		return;
 	for (int i = 0; i < p->ncols; i++)
 		head_cell(p, i, top);
-	for (size_t r = 0; r < pg->nrows; r++) {
-		size_t row = pg->first_row + r;
-		int base = top + STMT_TABLE_HEAD_H + (int)r * STMT_ROW_H + 8;
-
-		for (int i = 0; i < p->ncols; i++) {
-			int bold, amount = statement_col_amount(p->cols[i]);
-			const char *cell = statement_cell(p->s, p->t, row, p->cols[i], buf, &bold);
-			HPDF_REAL w = p->col_w[i] - 2 * PAD;
-
-			if (!*cell)
-				continue;
-			/* the opening and closing labels, and "no movements",
-			 * run on over the document column */
-			if (p->cols[i] == STMT_COL_TYPE && (bold || p->s->nlines == 0))
-				w += p->col_w[i + 1];
-			text(p, bold ? p->bold : p->reg, 7, amount ? p->col_x[i + 1] - PAD
-								    : p->col_x[i] + PAD,
-			     Y(base), amount ? RIGHT : LEFT, w, cell);
-		}
+	if (pg->first_row == 0)
+		bold_row(p, 0, row_base(top, r0++));
+	if (pg->first_row + pg->nrows - 1 == last && r1 > r0)
+		bold_row(p, last, row_base(top, --r1));
+	if (r1 > r0) {
+		HPDF_Page_SetTextLeading(p->page, STMT_ROW_H);
+		for (int i = 0; i < p->ncols; i++)
+			column_text(p, i, top, pg->first_row, r0, r1);
 	}
 }
 
@@ -573,24 +678,21 @@ static void footer(struct pdf *p, size_t npages)
 {
 	char n[24], of[24], buf[STMT_KEY + STMT_NAME + 16];
 	const struct tpl_var v[] = {{"page", n}, {"pages", of}};
-	struct sbuf page, period;
+	struct sbuf page;
 
 	snprintf(n, sizeof(n), "%zu", p->page_no + 1);
 	snprintf(of, sizeof(of), "%zu", npages);
 	sbuf_init(&page, STMT_TEXT);
-	sbuf_init(&period, 2 * STMT_TEXT);
 	template_expand(template_text(p->t, TPL_PAGE), v, 2, &page);
-	period_text(p, &period);
 	snprintf(buf, sizeof(buf), "%s \xc2\xb7 %s \xc2\xb7 ", p->s->h.customer, p->s->h.name);
 	ink(p, 0.4f);
 	{
 		HPDF_REAL w = text(p, p->reg, 7, X0, (HPDF_REAL)STMT_FOOTER_Y, LEFT, 330, buf);
-		text(p, p->reg, 7, X0 + w, (HPDF_REAL)STMT_FOOTER_Y, LEFT, 400 - w, sbuf_str(&period));
+		text(p, p->reg, 7, X0 + w, (HPDF_REAL)STMT_FOOTER_Y, LEFT, 400 - w, p->period);
 	}
 	text(p, p->reg, 7, X1, (HPDF_REAL)STMT_FOOTER_Y, RIGHT, 100, sbuf_str(&page));
 	ink(p, 0);
 	sbuf_free(&page);
-	sbuf_free(&period);
 }
 
 static void draw_page(struct pdf *p, const struct stmt_page *pg)
@@ -602,7 +704,10 @@ static void draw_page(struct pdf *p, const struct stmt_page *pg)
 	top = STMT_MARGIN + (p->page_no == 0 ? g.total_h : STMT_NEXT_HEAD_H);
 	p->page = HPDF_AddPage(p->doc);
 	HPDF_Page_SetSize(p->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
+	/* a page starts with PDF's defaults: black, lines 1 point wide */
 	p->cur_font = NULL;
+	p->fill = p->stroke = 0;
+	p->line_w = 1;
 
 	/* graphics first, then one text object */
 	rule(p, X0, X1, Y(p->page_no == 0 ? STMT_MARGIN + g.band_h - 6 : STMT_MARGIN + 32), 0.8f,
@@ -737,6 +842,7 @@ int pdf_statement(const struct statement *s, const struct template *t, struct sb
 	if ((rc = load_fonts(&p, e)))
 		goto out;
 	columns(&p);
+	period_text(&p);
 	for (p.page_no = 0; p.page_no < s->npages && !p.error; p.page_no++)
 		draw_page(&p, &s->pages[p.page_no]);
 	if (!p.error && (rc = save(&p, out, e)))
