@@ -126,6 +126,21 @@ static int set_str(struct parse *p, char *dst, size_t n, const char *v,
 	return 1;
 }
 
+/* local, UTC, or a zone of the tz database ($TZDIR, else
+ * /usr/share/zoneinfo): a misspelt zone would quietly be UTC. */
+static int timezone_known(const char *v)
+{
+	const char *dir = getenv("TZDIR");
+	char path[512];
+
+	if (!strcmp(v, "local") || !strcmp(v, "UTC"))
+		return 1;
+	if (!*v || *v == '/' || strstr(v, "..") || strlen(v) > 200)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", v);
+	return access(path, R_OK) == 0;
+}
+
 static int set_int(struct parse *p, int *dst, const char *v, const char *key,
 		   int lo, int hi)
 {
@@ -184,8 +199,12 @@ static int config_handler(void *user, const char *section, const char *name,
 		return set_int(p, &c->parallel, value, name, 1, 64);
 	if (IS("mail", "max_attempts"))
 		return set_int(p, &c->max_attempts, value, name, 1, 100);
-	if (IS("run", "timezone"))
+	if (IS("run", "timezone")) {
+		if (!timezone_known(value))
+			return fail(p, "timezone: unknown time zone \"%s\" (local, UTC or a name "
+				    "of the tz database such as Europe/Paris)", value);
 		return set_str(p, c->timezone, sizeof(c->timezone), value, name, 0);
+	}
 #undef IS
 	if (!*section)
 		return fail(p, "%s: key outside a section ([company], [statements], [mail] or [run])", name);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "adjust.h"
 #include "app.h"
@@ -168,12 +169,16 @@ int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 		goto out;
 	}
 	{
-		const char *p[2] = {"adjust", n ? PQgetvalue(r, 0, 15) : NULL};
+		char host[256] = "", pid[32];
+		const char *p[4] = {"adjust", n ? PQgetvalue(r, 0, 15) : NULL, host, pid};
 
+		/* the run is this process on this machine, as for a close */
+		gethostname(host, sizeof(host) - 1);
+		snprintf(pid, sizeof(pid), "%ld", (long)getpid());
 		run = db_query(db, e,
 			       "INSERT INTO runs (job, business_date, status, host, pid, ended_at)"
-			       " VALUES ($1, $2::date, 'done', inet_client_addr()::text, pg_backend_pid(), now())"
-			       " RETURNING run_id", 2, p);
+			       " VALUES ($1, $2::date, 'done', $3, $4::integer, now())"
+			       " RETURNING run_id", 4, p);
 		if (!run) {
 			rc = e->exit;
 			goto out;

@@ -274,6 +274,10 @@ static void test_bad_values(void **state)
 	load_fails(state, "[mail]\nmax_attempts = 0\n", 2, "max_attempts");
 	load_fails(state, "[statements]\nexpiring_days = -5\n", 2, "expiring_days");
 	load_fails(state, "[mail]\ntransport = smtp\n", 2, "transport");
+	/* a misspelt zone would quietly run on UTC */
+	load_fails(state, "[run]\ntimezone = Mars/Olympus\n", 2, "unknown time zone");
+	load_fails(state, "[run]\ntimezone = ../../etc/passwd\n", 2, "unknown time zone");
+	load_fails(state, "[run]\ntimezone = /etc/localtime\n", 2, "unknown time zone");
 }
 
 static void test_bad_lines(void **state)
