@@ -234,8 +234,49 @@ static HPDF_REAL measure(struct pdf *p, HPDF_Font f, HPDF_REAL size, const char 
 	return width_of(f, size, p->enc, n);
 }
 
-static void rule(struct pdf *p, HPDF_REAL x0, HPDF_REAL x1, HPDF_REAL y, HPDF_REAL w,
-		 HPDF_REAL grey)
+/*
+ * A block of lines one under the other, `leading` apart, the first at
+ * (x, y): the first is placed, each next one is "next line, show" and an
+ * empty one "next line", so libharu formats no coordinates for them (it
+ * zeroes a 512-byte buffer and writes two numbers for every placed string).
+ * Nothing else may be drawn until the block is done.
+ */
+struct lines {
+	struct pdf *p;
+	HPDF_Font f;
+	HPDF_REAL size, x, y, max_w;
+	int n;
+};
+
+static void lines_start(struct lines *l, struct pdf *p, HPDF_Font f, HPDF_REAL size, HPDF_REAL x,
+			HPDF_REAL y, HPDF_REAL leading, HPDF_REAL max_w)
+{
+	l->p = p;
+	l->f = f;
+	l->size = size;
+	l->x = x;
+	l->y = y;
+	l->max_w = max_w;
+	l->n = 0;
+	use_font(p, f, size);
+	HPDF_Page_SetTextLeading(p->page, leading);
+}
+
+static void lines_add(struct lines *l, const char *utf8)
+{
+	struct pdf *p = l->p;
+
+	if (*utf8)
+		fit(p, l->f, l->size, l->max_w, utf8);
+	else
+		p->enc[0] = '\0';
+	if (l->n++ == 0)
+		HPDF_Page_TextOut(p->page, l->x, l->y, p->enc);
+	else
+		HPDF_Page_ShowTextNextLine(p->page, p->enc);
+}
+
+static void stroke_style(struct pdf *p, HPDF_REAL w, HPDF_REAL grey)
 {
 	if (w != p->line_w) {
 		HPDF_Page_SetLineWidth(p->page, w);
@@ -245,6 +286,12 @@ static void rule(struct pdf *p, HPDF_REAL x0, HPDF_REAL x1, HPDF_REAL y, HPDF_RE
 		HPDF_Page_SetGrayStroke(p->page, grey);
 		p->stroke = grey;
 	}
+}
+
+static void rule(struct pdf *p, HPDF_REAL x0, HPDF_REAL x1, HPDF_REAL y, HPDF_REAL w,
+		 HPDF_REAL grey)
+{
+	stroke_style(p, w, grey);
 	HPDF_Page_MoveTo(p->page, x0, y);
 	HPDF_Page_LineTo(p->page, x1, y);
 	HPDF_Page_Stroke(p->page);
@@ -334,60 +381,53 @@ static void period_text(struct pdf *p)
 	sbuf_free(&b);
 }
 
+/* The first page's head, drawn font by font and grey by grey. */
 static void first_head(struct pdf *p)
 {
 	const struct statement *s = p->s;
 	struct stmt_head g;
-	char line[STMT_TEXT], buf[STMT_TEXT + STMT_NAME];
-	int top = STMT_MARGIN, y0;
-	const char *unit;
+	struct lines l;
+	char line[STMT_TEXT], program[STMT_TEXT + STMT_NAME], since[TEMPLATE_DATE_SIZE];
+	int top = STMT_MARGIN, y0, company = s->h.company_name && *s->h.company_name;
+	const HPDF_REAL lx = 318, vx = 404;   /* the details: labels, values */
+	const enum tpl_key labels[4] = {TPL_CUSTOMER_NUMBER, TPL_PROGRAM, TPL_MEMBER_SINCE,
+					TPL_PERIOD};
 
 	statement_head(s, &g);
+	y0 = top + g.band_h;   /* the customer block */
+	snprintf(program, sizeof(program), "%s (%s)", s->h.program,
+		 template_text(p->t, s->h.points ? TPL_UNIT_POINTS : TPL_UNIT_DOLLARS));
 
-	/* the company (left) and the title (right) */
-	if (s->h.company_name && *s->h.company_name) {
+	/* bold: the company (left) and the title (right); the customer, as on
+	 * an envelope (left), and its number (right) */
+	if (company)
 		text(p, p->bold, 13, X0, Y(top + 12), LEFT, 280, s->h.company_name);
-		ink(p, 0.25f);
-		for (int i = 0; i < g.company_lines; i++)
-			text(p, p->reg, 8.5f, X0, Y(top + 26 + i * 10), LEFT, 280,
-			     nth_line(s->h.company_address, i, line, sizeof(line)));
-		ink(p, 0);
-	}
 	text(p, p->bold, 16, X1, Y(top + 14), RIGHT, 250, template_text(p->t, TPL_TITLE));
+	text(p, p->bold, 10, X0, Y(y0 + 12), LEFT, 250, s->h.name);
+	text(p, p->bold, 9, vx, Y(y0 + 12), LEFT, X1 - vx, s->h.customer);
+
+	/* the customer's address, the other details */
+	lines_start(&l, p, p->reg, 9, X0, Y(y0 + 16 + STMT_LINE_H), STMT_LINE_H, 250);
+	for (int i = 0; i < g.address_lines; i++)
+		lines_add(&l, nth_line(s->h.address, i, line, sizeof(line)));
+	lines_start(&l, p, p->reg, 9, vx, Y(y0 + 12 + 13), 13, X1 - vx);
+	lines_add(&l, program);
+	lines_add(&l, s->h.has_member_since ? template_date(p->t, s->h.member_since, since) : "");
+	lines_add(&l, p->period);
+
+	/* grey: the period under the title, the company's address, the labels */
 	ink(p, 0.25f);
 	text(p, p->reg, 9, X1, Y(top + 28), RIGHT, 250, p->period);
-	ink(p, 0);
-
-	/* the customer, as on an envelope (left), and its details (right) */
-	y0 = top + g.band_h;
-	text(p, p->bold, 10, X0, Y(y0 + 12), LEFT, 250, s->h.name);
-	for (int i = 0; i < g.address_lines; i++)
-		text(p, p->reg, 9, X0, Y(y0 + 16 + (i + 1) * STMT_LINE_H), LEFT, 250,
-		     nth_line(s->h.address, i, line, sizeof(line)));
-
-	unit = template_text(p->t, s->h.points ? TPL_UNIT_POINTS : TPL_UNIT_DOLLARS);
-	snprintf(buf, sizeof(buf), "%s (%s)", s->h.program, unit);
-	{
-		char since[TEMPLATE_DATE_SIZE];
-		const char *labels[4] = {
-			template_text(p->t, TPL_CUSTOMER_NUMBER), template_text(p->t, TPL_PROGRAM),
-			template_text(p->t, TPL_MEMBER_SINCE), template_text(p->t, TPL_PERIOD),
-		};
-		const char *values[4] = {
-			s->h.customer, buf,
-			s->h.has_member_since ? template_date(p->t, s->h.member_since, since) : "",
-			p->period,
-		};
-		const HPDF_REAL lx = 318, vx = 404;
-
-		ink(p, 0.35f);
-		for (int i = 0; i < 4; i++)
-			text(p, p->reg, 8, lx, Y(y0 + 12 + i * 13), LEFT, vx - lx - 4, labels[i]);
-		ink(p, 0);
-		for (int i = 0; i < 4; i++)
-			text(p, i == 0 ? p->bold : p->reg, 9, vx, Y(y0 + 12 + i * 13), LEFT, X1 - vx,
-			     values[i]);
+	if (company) {
+		lines_start(&l, p, p->reg, 8.5f, X0, Y(top + 26), 10, 280);
+		for (int i = 0; i < g.company_lines; i++)
+			lines_add(&l, nth_line(s->h.company_address, i, line, sizeof(line)));
 	}
+	ink(p, 0.35f);
+	lines_start(&l, p, p->reg, 8, lx, Y(y0 + 12), 13, vx - lx - 4);
+	for (int i = 0; i < 4; i++)
+		lines_add(&l, template_text(p->t, labels[i]));
+	ink(p, 0);
 }
 
 static void next_head(struct pdf *p)
@@ -441,40 +481,44 @@ static void head_cell(struct pdf *p, int i, int top)
 	text(p, p->bold, size, x, Y(top + 17), a, w, sp + 1);
 }
 
-/* The table's graphics: heading fill, row stripes, bottom rule.  The boxes
- * of one grey go into one path, filled once. */
+/* The table's graphics: heading fill, row stripes, the opening and closing
+ * rows' fill, bottom rule. */
 static void table_fills(struct pdf *p, const struct stmt_page *pg, int top)
 {
 	size_t last = statement_rows(p->s) - 1;
-	int bold = 0, stripes = 0;
+	size_t even = pg->first_row % 2, end = pg->nrows;   /* page rows */
+	int bold = 0;
 
 	if (pg->nrows == 0)
 		return;
 	ink(p, 0.88f);
 	box(p, X0, Y(top + STMT_TABLE_HEAD_H), X1 - X0, STMT_TABLE_HEAD_H);
 	HPDF_Page_Fill(p->page);
-	for (size_t r = 0; r < pg->nrows; r++) {
-		size_t row = pg->first_row + r;
+	/* the stripes of the even rows: one line as wide as the table, from
+	 * the first even row's top to the last one's foot, dashed a row on, a
+	 * row off (a rectangle per row took a tenth of a page's drawing) */
+	if ((pg->first_row + end - 1) % 2)
+		end--;
+	if (even < end) {
+		const HPDF_UINT16 dash[2] = {STMT_ROW_H, STMT_ROW_H};
 
-		if (row == 0 || row == last) {
-			bold = 1;
-		} else if (row % 2 == 0) {
-			if (!stripes++)
-				ink(p, 0.97f);
-			box(p, X0, Y(top + STMT_TABLE_HEAD_H + (int)(r + 1) * STMT_ROW_H), X1 - X0,
-			    STMT_ROW_H);
-		}
+		stroke_style(p, X1 - X0, 0.97f);
+		HPDF_Page_SetDash(p->page, dash, 2, 0);
+		HPDF_Page_MoveTo(p->page, (X0 + X1) / 2, Y(top + STMT_TABLE_HEAD_H + (int)even * STMT_ROW_H));
+		HPDF_Page_LineTo(p->page, (X0 + X1) / 2, Y(top + STMT_TABLE_HEAD_H + (int)end * STMT_ROW_H));
+		HPDF_Page_Stroke(p->page);
+		HPDF_Page_SetDash(p->page, NULL, 0, 0);
 	}
-	if (stripes)
-		HPDF_Page_Fill(p->page);
-	if (bold) {
-		ink(p, 0.93f);
-		for (size_t r = 0; r < pg->nrows; r++)
-			if (pg->first_row + r == 0 || pg->first_row + r == last)
-				box(p, X0, Y(top + STMT_TABLE_HEAD_H + (int)(r + 1) * STMT_ROW_H),
-				    X1 - X0, STMT_ROW_H);
-		HPDF_Page_Fill(p->page);
+	/* over them, the opening and closing rows */
+	for (size_t r = 0; r < pg->nrows; r++) {
+		if (pg->first_row + r != 0 && pg->first_row + r != last)
+			continue;
+		if (!bold++)
+			ink(p, 0.93f);
+		box(p, X0, Y(top + STMT_TABLE_HEAD_H + (int)(r + 1) * STMT_ROW_H), X1 - X0, STMT_ROW_H);
 	}
+	if (bold)
+		HPDF_Page_Fill(p->page);
 	rule(p, X0, X1, Y(top + STMT_TABLE_HEAD_H + (int)pg->nrows * STMT_ROW_H), 0.6f, 0.5f);
 }
 
