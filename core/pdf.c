@@ -315,7 +315,27 @@ static HPDF_REAL Y(int from_top)
 #define PAD 3
 #define PDF_CELL_SIZE 7      /* points: the table's text */
 
-/* Column widths in points; the note takes what is left. */
+/* The widest date of the statement's language in f at size: every month,
+ * a two-digit day (digits are of one width in Helvetica and DejaVu Sans). */
+static HPDF_REAL widest_date(struct pdf *p, HPDF_Font f, HPDF_REAL size)
+{
+	char d[TEMPLATE_DATE_SIZE];
+	HPDF_REAL widest = 0;
+	int y, m, day;
+
+	date_to_ymd(p->s->h.to, &y, &m, &day);
+	for (m = 1; m <= 12; m++) {
+		HPDF_REAL w = measure(p, f, size, template_date(p->t, date_from_ymd(y, m, 28), d));
+
+		if (w > widest)
+			widest = w;
+	}
+	return widest;
+}
+
+/* Column widths in points; the note takes what is left.  The columns of
+ * dates are as wide as the widest date in bold (the opening and closing
+ * rows), so a date is never cut. */
 static void columns(struct pdf *p)
 {
 	static const int base[STMT_NCOLS] = {
@@ -324,15 +344,20 @@ static void columns(struct pdf *p)
 		[STMT_COL_USABLE] = 46, [STMT_COL_USABLE_BALANCE] = 50,
 		[STMT_COL_EXPIRES] = 50, [STMT_COL_NOTE] = 0, [STMT_COL_CUSTOMER] = 44,
 	};
+	HPDF_REAL w[STMT_NCOLS];
+	HPDF_REAL date_w = (HPDF_REAL)(int)(widest_date(p, p->bold, PDF_CELL_SIZE) + 2 * PAD + 1);
 	HPDF_REAL used = 0, x = X0;
 	int i;
 
 	p->ncols = statement_columns(p->s, p->cols);
-	for (i = 0; i < p->ncols; i++)
-		used += (HPDF_REAL)base[p->cols[i]];
 	for (i = 0; i < p->ncols; i++) {
-		p->col_w[i] = p->cols[i] == STMT_COL_NOTE ? X1 - X0 - used
-							  : (HPDF_REAL)base[p->cols[i]];
+		w[i] = (HPDF_REAL)base[p->cols[i]];
+		if ((p->cols[i] == STMT_COL_DATE || p->cols[i] == STMT_COL_EXPIRES) && date_w > w[i])
+			w[i] = date_w;
+		used += w[i];
+	}
+	for (i = 0; i < p->ncols; i++) {
+		p->col_w[i] = p->cols[i] == STMT_COL_NOTE ? X1 - X0 - used : w[i];
 		p->col_x[i] = x;
 		x += p->col_w[i];
 	}
