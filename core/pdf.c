@@ -647,100 +647,94 @@ static void summary_fills(struct pdf *p, int top)
 	rule(p, 310, X1, Y(top + 14), 0.6f, 0.5f);
 }
 
+/* Left, the summary: opening and closing balances, earned and used to
+ * date; right, the units due to expire by date.  Drawn font by font. */
 static void summary_text(struct pdf *p, int top)
 {
 	const struct statement *s = p->s;
 	const struct template *t = p->t;
-	char a[TEMPLATE_AMOUNT_SIZE], b[TEMPLATE_AMOUNT_SIZE], d[TEMPLATE_DATE_SIZE];
-	char days[16], count[32];
-	struct sbuf title;
-	int y = top + 18 + 9, row = 0;
+	static const enum tpl_key labels[4] = {TPL_OPENING_BALANCE, TPL_CLOSING_BALANCE,
+					       TPL_LTD_EARNED, TPL_LTD_USED};
+	const int64_t pend[2] = {s->open_pending, s->pending};
+	const int64_t use[4] = {s->open_usable, s->usable, statement_ltd_earned(s), s->ltd_used};
+	char a[TEMPLATE_AMOUNT_SIZE], d[TEMPLATE_DATE_SIZE], days[16], count[32];
+	const struct tpl_var v[] = {{"date", d}, {"days", days}};
+	size_t shown = statement_expiring_shown(s);
+	int64_t later = 0;
+	struct sbuf b;
+	struct lines l;
+	/* baselines: y is the first row's (the headings' when there are) */
+	int y = top + 18 + 9, first = s->h.points ? 0 : 1, total_row = 1 + (int)shown +
+		(shown < s->nexpiring);
 	const HPDF_REAL lx = X0, px = 215, ux = 285, ex = 310;
 
-	/* left */
+	template_date(t, s->expiring_by, d);
+	snprintf(days, sizeof(days), "%d", s->h.expiring_days);
+	for (size_t i = shown; i < s->nexpiring; i++)
+		later += s->expiring[i].units;
+	sbuf_init(&b, 2 * STMT_TEXT);
+
+	/* bold: the titles, the closing balance, the total due to expire */
 	text(p, p->bold, 9, lx, Y(top + 10), LEFT, 240, template_text(t, TPL_SUMMARY));
-	if (!s->h.points) {
-		ink(p, 0.35f);
-		text(p, p->bold, 7, px, Y(y), RIGHT, 70, template_text(t, TPL_PENDING));
-		text(p, p->bold, 7, ux, Y(y), RIGHT, 70, template_text(t, TPL_USABLE));
-		ink(p, 0);
-		row++;
-	}
-	{
-		const enum tpl_key labels[4] = {TPL_OPENING_BALANCE, TPL_CLOSING_BALANCE,
-						TPL_LTD_EARNED, TPL_LTD_USED};
-		const int64_t pend[2] = {s->open_pending, s->pending};
-		const int64_t use[4] = {s->open_usable, s->usable, statement_ltd_earned(s),
-					s->ltd_used};
-
-		for (int i = 0; i < 4; i++, row++) {
-			HPDF_REAL yy = Y(y + row * 12);
-
-			text(p, p->reg, 8, lx, yy, LEFT, px - lx - 60, template_text(t, labels[i]));
-			if (!s->h.points && i < 2)
-				text(p, p->reg, 8, px, yy, RIGHT, 70, template_amount(t, pend[i], a));
-			text(p, i == 1 ? p->bold : p->reg, 8, ux, yy, RIGHT, 70,
-			     template_amount(t, use[i], b));
-		}
-	}
-
-	/* right */
-	{
-		const struct tpl_var v[] = {
-			{"date", template_date(t, s->expiring_by, d)},
-			{"days", days},
-		};
-		snprintf(days, sizeof(days), "%d", s->h.expiring_days);
-		sbuf_init(&title, 2 * STMT_TEXT);
-		template_expand(template_text(t, TPL_EXPIRING), v, 2, &title);
-	}
-	text(p, p->bold, 9, ex, Y(top + 10), LEFT, X1 - ex, sbuf_str(&title));
-	sbuf_free(&title);
-	if (!s->nexpiring) {
-		struct sbuf none;
-		const struct tpl_var v[] = {{"date", d}, {"days", days}};
-
-		sbuf_init(&none, 2 * STMT_TEXT);
-		template_expand(template_text(t, TPL_EXPIRING_NONE), v, 2, &none);
-		text(p, p->reg, 8, ex, Y(y), LEFT, X1 - ex, sbuf_str(&none));
-		sbuf_free(&none);
-		return;
-	}
-	row = 0;
-	ink(p, 0.35f);
-	text(p, p->bold, 7, ex, Y(y), LEFT, 120, template_text(t, TPL_EXPIRES));
-	text(p, p->bold, 7, X1, Y(y), RIGHT, 100,
-	     template_text(t, s->h.points ? TPL_AMOUNT : TPL_USABLE));
-	ink(p, 0);
-	row++;
-	{
-		size_t shown = statement_expiring_shown(s);
-		int64_t later = 0;
-
-		for (size_t i = 0; i < shown; i++, row++) {
-			text(p, p->reg, 8, ex, Y(y + row * 12), LEFT, 120,
-			     template_date(t, s->expiring[i].last_day, d));
-			text(p, p->reg, 8, X1, Y(y + row * 12), RIGHT, 100,
-			     template_amount(t, s->expiring[i].units, a));
-		}
-		if (shown < s->nexpiring) {
-			struct sbuf more;
-			const struct tpl_var v[] = {{"count", count}};
-
-			for (size_t i = shown; i < s->nexpiring; i++)
-				later += s->expiring[i].units;
-			snprintf(count, sizeof(count), "%zu", s->nexpiring - shown);
-			sbuf_init(&more, 2 * STMT_TEXT);
-			template_expand(template_text(t, TPL_EXPIRING_LATER), v, 1, &more);
-			text(p, p->reg, 8, ex, Y(y + row * 12), LEFT, 160, sbuf_str(&more));
-			text(p, p->reg, 8, X1, Y(y + row * 12), RIGHT, 100, template_amount(t, later, a));
-			sbuf_free(&more);
-			row++;
-		}
-		text(p, p->bold, 8, ex, Y(y + row * 12), LEFT, 120, template_text(t, TPL_TOTAL));
-		text(p, p->bold, 8, X1, Y(y + row * 12), RIGHT, 100,
+	template_expand(template_text(t, TPL_EXPIRING), v, 2, &b);
+	text(p, p->bold, 9, ex, Y(top + 10), LEFT, X1 - ex, sbuf_str(&b));
+	text(p, p->bold, 8, ux, Y(y + (first + 1) * 12), RIGHT, 70, template_amount(t, use[1], a));
+	if (s->nexpiring) {
+		text(p, p->bold, 8, ex, Y(y + total_row * 12), LEFT, 120, template_text(t, TPL_TOTAL));
+		text(p, p->bold, 8, X1, Y(y + total_row * 12), RIGHT, 100,
 		     template_amount(t, s->expiring_total, a));
 	}
+
+	/* the rest of the summary */
+	lines_start(&l, p, p->reg, 8, lx, Y(y + first * 12), 12, px - lx - 60);
+	for (int i = 0; i < 4; i++)
+		lines_add(&l, template_text(t, labels[i]));
+	for (int i = 0; i < 4; i++) {
+		HPDF_REAL yy = Y(y + (first + i) * 12);
+
+		if (!s->h.points && i < 2)
+			text(p, p->reg, 8, px, yy, RIGHT, 70, template_amount(t, pend[i], a));
+		if (i != 1)
+			text(p, p->reg, 8, ux, yy, RIGHT, 70, template_amount(t, use[i], a));
+	}
+
+	/* the rest of the units due to expire */
+	if (!s->nexpiring) {
+		sbuf_reset(&b);
+		template_expand(template_text(t, TPL_EXPIRING_NONE), v, 2, &b);
+		text(p, p->reg, 8, ex, Y(y), LEFT, X1 - ex, sbuf_str(&b));
+	} else {
+		lines_start(&l, p, p->reg, 8, ex, Y(y + 12), 12, 120);
+		for (size_t i = 0; i < shown; i++)
+			lines_add(&l, template_date(t, s->expiring[i].last_day, d));
+		for (size_t i = 0; i < shown; i++)
+			text(p, p->reg, 8, X1, Y(y + (int)(i + 1) * 12), RIGHT, 100,
+			     template_amount(t, s->expiring[i].units, a));
+		if (shown < s->nexpiring) {
+			const struct tpl_var c[] = {{"count", count}};
+
+			snprintf(count, sizeof(count), "%zu", s->nexpiring - shown);
+			sbuf_reset(&b);
+			template_expand(template_text(t, TPL_EXPIRING_LATER), c, 1, &b);
+			text(p, p->reg, 8, ex, Y(y + (total_row - 1) * 12), LEFT, 160, sbuf_str(&b));
+			text(p, p->reg, 8, X1, Y(y + (total_row - 1) * 12), RIGHT, 100,
+			     template_amount(t, later, a));
+		}
+	}
+	sbuf_free(&b);
+
+	/* grey: the headings */
+	ink(p, 0.35f);
+	if (!s->h.points) {
+		text(p, p->bold, 7, px, Y(y), RIGHT, 70, template_text(t, TPL_PENDING));
+		text(p, p->bold, 7, ux, Y(y), RIGHT, 70, template_text(t, TPL_USABLE));
+	}
+	if (s->nexpiring) {
+		text(p, p->bold, 7, ex, Y(y), LEFT, 120, template_text(t, TPL_EXPIRES));
+		text(p, p->bold, 7, X1, Y(y), RIGHT, 100,
+		     template_text(t, s->h.points ? TPL_AMOUNT : TPL_USABLE));
+	}
+	ink(p, 0);
 }
 
 static void footer(struct pdf *p, size_t npages)
