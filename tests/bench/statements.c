@@ -61,7 +61,9 @@
 /* The same compression core/pdf asks for (pdf_statement). */
 #define BENCH_COMPRESSION HPDF_COMP_ALL
 
-enum shape { ONE_PAGE, TEN_PAGES, UTF8_ONE_PAGE };
+/* LOTS, for --out only: a points statement with lots falling due on more
+ * days than the expiry list shows. */
+enum shape { ONE_PAGE, TEN_PAGES, UTF8_ONE_PAGE, LOTS };
 
 /* ---- a fixed-seed generator (splitmix64) ---- */
 
@@ -125,6 +127,7 @@ static const char *const notes[] = {
 struct gen {
 	struct stmt_header h;
 	const char *lang;
+	int earn_only;                /* history of earnings only (LOTS) */
 	struct stmt_entry e[BENCH_MAX_LINES];
 	size_t n;
 };
@@ -173,7 +176,7 @@ static void gen_lines(struct gen *g, struct rng *r, date_t from, int days, size_
 		int64_t amount = 500 + (int64_t)rng_below(r, 250000);   /* hundredths */
 
 		if (g->h.points) {
-			if (roll < 70 || usable <= 0) {
+			if (roll < 70 || usable <= 0 || g->earn_only) {
 				snprintf(doc, sizeof(doc), "INV-%06u", ++*docno);
 				add_line(g, day, "earn", doc, 0, amount, day + lot_days, note, who);
 				usable += amount;
@@ -266,9 +269,16 @@ static void gen_statement(struct gen *g, enum shape shape, unsigned i)
 		h->from = date_from_ymd(2026, 3, 1);
 		h->to = date_from_ymd(2026, 3, 31);
 	}
+	if (shape == LOTS)
+		h->points = 1;
 	/* history before the period: the opening balances, and lots of which
 	 * some fall due in the 90 days after it */
-	gen_lines(g, &r, h->from - 200, 190, 3 + rng_below(&r, 6), 270, &docno, 0);
+	g->earn_only = shape == LOTS;
+	if (shape == LOTS)
+		gen_lines(g, &r, h->from - 120, 110, 40, 160, &docno, 0);
+	else
+		gen_lines(g, &r, h->from - 200, 190, 3 + rng_below(&r, 6), 270, &docno, 0);
+	g->earn_only = 0;
 	gen_lines(g, &r, h->from, h->to - h->from + 1,
 		  shape == TEN_PAGES ? 559 + rng_below(&r, 30) : 10 + rng_below(&r, 6), 365, &docno,
 		  rng_below(&r, 3) == 0);
@@ -701,6 +711,8 @@ static void write_some(struct bench *b, const char *dir)
 		{UTF8_ONE_PAGE, 0, NULL, "utf8-0-en.pdf"},
 		{UTF8_ONE_PAGE, 1, NULL, "utf8-1-fr.pdf"},
 		{UTF8_ONE_PAGE, 2, "fr", "utf8-2-fr.pdf"},
+		{LOTS, 0, NULL, "lots-0-en.pdf"},
+		{LOTS, 0, "fr", "lots-0-fr.pdf"},
 	};
 	struct run scratch = {0};
 
