@@ -333,9 +333,57 @@ static HPDF_REAL widest_date(struct pdf *p, HPDF_Font f, HPDF_REAL size)
 	return widest;
 }
 
-/* Column widths in points; the note takes what is left.  The columns of
- * dates are as wide as the widest date in bold (the opening and closing
- * rows), so a date is never cut. */
+/* The widest ledger type label of the language. */
+static HPDF_REAL widest_type(struct pdf *p)
+{
+	HPDF_REAL widest = 0;
+
+	for (int k = TPL_TYPE_EARN; k <= TPL_TYPE_REVERSE_EXPIRY; k++) {
+		HPDF_REAL w = measure(p, p->reg, PDF_CELL_SIZE, template_text(p->t, (enum tpl_key)k));
+
+		if (w > widest)
+			widest = w;
+	}
+	return widest;
+}
+
+/* The widest child account number on the statement's lines. */
+static HPDF_REAL widest_child(struct pdf *p)
+{
+	const char *prev = "";
+	HPDF_REAL widest = 0;
+
+	for (size_t i = 0; i < p->s->nlines; i++) {
+		const char *c = p->s->lines[i].e.customer;
+		HPDF_REAL w;
+
+		if (!*c || !strcmp(c, prev))
+			continue;
+		prev = c;
+		if ((w = measure(p, p->reg, PDF_CELL_SIZE, c)) > widest)
+			widest = w;
+	}
+	return widest;
+}
+
+/* A column as wide as text of width w needs, within [min, max]. */
+static HPDF_REAL col_fit(HPDF_REAL w, HPDF_REAL min, HPDF_REAL max)
+{
+	HPDF_REAL c = (HPDF_REAL)(int)(w + 2 * PAD + 1);
+
+	return c < min ? min : c > max ? max : c;
+}
+
+/*
+ * Column widths in points; the note takes what is left.  Columns of a
+ * closed vocabulary or of identifiers are as wide as their widest text in
+ * the statement's language and fonts, so none is cut: the dates (in bold,
+ * as the opening and closing rows have them), the ledger types, the child
+ * account numbers (up to 96 points; longer ones are cut).  When that
+ * leaves the note less than NOTE_MIN, the document column gives up to 16
+ * points of its own.
+ */
+#define NOTE_MIN 48
 static void columns(struct pdf *p)
 {
 	static const int base[STMT_NCOLS] = {
@@ -345,16 +393,39 @@ static void columns(struct pdf *p)
 		[STMT_COL_EXPIRES] = 50, [STMT_COL_NOTE] = 0, [STMT_COL_CUSTOMER] = 44,
 	};
 	HPDF_REAL w[STMT_NCOLS];
-	HPDF_REAL date_w = (HPDF_REAL)(int)(widest_date(p, p->bold, PDF_CELL_SIZE) + 2 * PAD + 1);
-	HPDF_REAL used = 0, x = X0;
-	int i;
+	HPDF_REAL date_w = widest_date(p, p->bold, PDF_CELL_SIZE);
+	HPDF_REAL used = 0, x = X0, note;
+	int i, doc = -1;
 
 	p->ncols = statement_columns(p->s, p->cols);
 	for (i = 0; i < p->ncols; i++) {
-		w[i] = (HPDF_REAL)base[p->cols[i]];
-		if ((p->cols[i] == STMT_COL_DATE || p->cols[i] == STMT_COL_EXPIRES) && date_w > w[i])
-			w[i] = date_w;
+		HPDF_REAL b = (HPDF_REAL)base[p->cols[i]];
+
+		switch (p->cols[i]) {
+		case STMT_COL_DATE:
+		case STMT_COL_EXPIRES:
+			w[i] = col_fit(date_w, b, 2 * b);
+			break;
+		case STMT_COL_TYPE:
+			w[i] = col_fit(widest_type(p), b, 2 * b);
+			break;
+		case STMT_COL_CUSTOMER:
+			w[i] = col_fit(widest_child(p), b, 96);
+			break;
+		case STMT_COL_DOCUMENT:
+			doc = i;
+			/* fall through */
+		default:
+			w[i] = b;
+		}
 		used += w[i];
+	}
+	note = X1 - X0 - used;
+	if (note < NOTE_MIN && doc >= 0) {
+		HPDF_REAL give = NOTE_MIN - note > 16 ? 16 : NOTE_MIN - note;
+
+		w[doc] -= give;
+		used -= give;
 	}
 	for (i = 0; i < p->ncols; i++) {
 		p->col_w[i] = p->cols[i] == STMT_COL_NOTE ? X1 - X0 - used : w[i];
@@ -414,10 +485,22 @@ static void first_head(struct pdf *p)
 	struct lines l;
 	char line[STMT_TEXT], program[STMT_TEXT + STMT_NAME], since[TEMPLATE_DATE_SIZE];
 	int top = STMT_MARGIN, y0, company = s->h.company_name && *s->h.company_name;
-	const HPDF_REAL lx = 318, vx = 404;   /* the details: labels, values */
 	const enum tpl_key labels[4] = {TPL_CUSTOMER_NUMBER, TPL_PROGRAM, TPL_MEMBER_SINCE,
 					TPL_PERIOD};
+	/* the details: labels at lx (the customer's lines end by 290), values
+	 * at vx, as far left as the widest label allows (at most 404), so a
+	 * long program name has room */
+	const HPDF_REAL lx = 310;
+	HPDF_REAL vx = lx;
 
+	for (int i = 0; i < 4; i++) {
+		HPDF_REAL w = lx + measure(p, p->reg, 8, template_text(p->t, labels[i])) + 12;
+
+		if (w > vx)
+			vx = w;
+	}
+	if (vx > 404)
+		vx = 404;
 	statement_head(s, &g);
 	y0 = top + g.band_h;   /* the customer block */
 	snprintf(program, sizeof(program), "%s (%s)", s->h.program,
