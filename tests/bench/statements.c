@@ -156,7 +156,8 @@ static void add_line(struct gen *g, date_t day, const char *kind, const char *do
  * Lines from `from` for `days` days, `n` of them, in date order.  Dollars:
  * invoices earn pending units that vest some days later (usable, with a
  * last usable day lot_days on); redemptions spend usable units; now and
- * then an expiry or an adjustment.  Points: earnings are usable at once.
+ * then an expiry, a reversed expiry or an adjustment.  Points: earnings are
+ * usable at once.
  */
 static void gen_lines(struct gen *g, struct rng *r, date_t from, int days, size_t n,
 		      int lot_days, unsigned *docno, int with_child)
@@ -215,6 +216,11 @@ static void gen_lines(struct gen *g, struct rng *r, date_t from, int days, size_
 			nopen--;
 			add_line(g, day, "expire", open_doc[nopen], -open[nopen], 0, 0,
 				 "Not paid within 30 days", "");
+		} else if (roll < 98) {
+			snprintf(doc, sizeof(doc), "INV-%06u", *docno - 3);
+			add_line(g, day, "reverse_expiry", doc, 0, 1200, day + lot_days,
+				 "Paid late: expiry reversed", who);
+			usable += 1200;
 		} else {
 			snprintf(doc, sizeof(doc), "ADJ-%04u", ++*docno % 10000);
 			add_line(g, day, "adjust", doc, 0, 2500, day + lot_days, "Goodwill – delayed delivery",
@@ -711,6 +717,10 @@ static void write_some(struct bench *b, const char *dir)
 		{UTF8_ONE_PAGE, 0, NULL, "utf8-0-en.pdf"},
 		{UTF8_ONE_PAGE, 1, NULL, "utf8-1-fr.pdf"},
 		{UTF8_ONE_PAGE, 2, "fr", "utf8-2-fr.pdf"},
+		/* the widest table: dollars, a child's lines, French in DejaVu */
+		{UTF8_ONE_PAGE, 8, "fr", "utf8-8-fr.pdf"},
+		/* the longest type label, "Expiration annulée" */
+		{UTF8_ONE_PAGE, 10, "fr", "utf8-10-fr.pdf"},
 		{LOTS, 0, NULL, "lots-0-en.pdf"},
 		{LOTS, 0, "fr", "lots-0-fr.pdf"},
 	};
