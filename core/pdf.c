@@ -518,8 +518,17 @@ static void first_head(struct pdf *p)
 	lines_start(&l, p, p->reg, 9, X0, Y(y0 + 16 + STMT_LINE_H), STMT_LINE_H, 250);
 	for (int i = 0; i < g.address_lines; i++)
 		lines_add(&l, nth_line(s->h.address, i, line, sizeof(line)));
-	lines_start(&l, p, p->reg, 9, vx, Y(y0 + 12 + 13), 13, X1 - vx);
-	lines_add(&l, program);
+	{
+		/* a program name too long for 9 points is set smaller, down to
+		 * 7.5, before it is cut */
+		HPDF_REAL w = measure(p, p->reg, 9, program), size = 9;
+
+		if (w > X1 - vx)   /* in tenths of a point, rounded down: it fits */
+			size = w * 7.5f > (X1 - vx) * 9 ? 7.5f
+							  : (HPDF_REAL)(int)(90 * (X1 - vx) / w) / 10;
+		text(p, p->reg, size, vx, Y(y0 + 12 + 13), LEFT, X1 - vx, program);
+	}
+	lines_start(&l, p, p->reg, 9, vx, Y(y0 + 12 + 2 * 13), 13, X1 - vx);
 	lines_add(&l, s->h.has_member_since ? template_date(p->t, s->h.member_since, since) : "");
 	lines_add(&l, p->period);
 
