@@ -589,11 +589,13 @@ static int close_run(struct close *c, struct app *a)
 		    (rc = set_snapshot(c->r, c->e, snap)) ||
 		    (rc = db_exec(c->r, c->e, "SET client_connection_check_interval = '1s'", 0, NULL)) ||
 		    (rc = db_exec(c->r, c->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
-		    /* The stream's one sort is its ORDER BY.  Left to itself the
-		     * planner sorts the invoices of tiered accounts to group them
-		     * (an external sort of millions of rows) where hashing them
-		     * takes half the time (tests/bench/month-end). */
-		    (rc = db_exec(c->r, c->e, "SET LOCAL enable_sort = off", 0, NULL)) ||
+		    /* With sums the stream's one sort should be its ORDER BY.
+		     * Left to itself the planner sorts the invoices of tiered
+		     * accounts to group them (an external sort of millions of
+		     * rows) where hashing them takes half the time
+		     * (tests/bench/month-end). */
+		    (c->sums &&
+		     (rc = db_exec(c->r, c->e, "SET LOCAL enable_sort = off", 0, NULL))) ||
 		    (rc = db_exec(c->r, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
 			return rc;
 	}
