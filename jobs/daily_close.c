@@ -593,9 +593,13 @@ static int close_run(struct close *c, struct app *a)
 		     * Left to itself the planner sorts the invoices of tiered
 		     * accounts to group them (an external sort of millions of
 		     * rows) where hashing them takes half the time
-		     * (tests/bench/month-end). */
+		     * (tests/bench/month-end).  enable_sort off adds its
+		     * "disabled" cost to the ORDER BY, which would switch JIT
+		     * compilation on for every close, however small (a second
+		     * each): off too. */
 		    (c->sums &&
-		     (rc = db_exec(c->r, c->e, "SET LOCAL enable_sort = off", 0, NULL))) ||
+		     ((rc = db_exec(c->r, c->e, "SET LOCAL enable_sort = off", 0, NULL)) ||
+		      (rc = db_exec(c->r, c->e, "SET LOCAL jit = off", 0, NULL)))) ||
 		    (rc = db_exec(c->r, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
 			return rc;
 	}
