@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "text.h"
+
 #define PDF_TEXT_MAX (4 * STMT_TEXT)   /* one drawn string, encoded */
 
 /* ---- WinAnsi ---- */
@@ -437,29 +439,6 @@ static void columns(struct pdf *p)
 
 /* ---- the blocks of a page ---- */
 
-/* One line of a '\n'-separated text into buf. */
-static const char *nth_line(const char *text, int n, char *buf, size_t size)
-{
-	const char *p = text;
-	size_t len;
-
-	for (int i = 0; i < n && p; i++) {
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	if (!p)
-		return "";
-	len = strcspn(p, "\n");
-	if (len >= size)
-		len = size - 1;
-	memcpy(buf, p, len);
-	buf[len] = '\0';
-	/* a CRLF file leaves its CR behind */
-	if (len > 0 && buf[len - 1] == '\r')
-		buf[len - 1] = '\0';
-	return buf;
-}
 
 /* "{from} – {to}" in the language, once per document into p->period. */
 static void period_text(struct pdf *p)
@@ -517,7 +496,7 @@ static void first_head(struct pdf *p)
 	/* the customer's address, the other details */
 	lines_start(&l, p, p->reg, 9, X0, Y(y0 + 16 + STMT_LINE_H), STMT_LINE_H, 250);
 	for (int i = 0; i < g.address_lines; i++)
-		lines_add(&l, nth_line(s->h.address, i, line, sizeof(line)));
+		lines_add(&l, text_line(s->h.address, i, line, sizeof(line)));
 	{
 		/* a program name too long for 9 points is set smaller, down to
 		 * 7.5, before it is cut */
@@ -538,7 +517,7 @@ static void first_head(struct pdf *p)
 	if (company) {
 		lines_start(&l, p, p->reg, 8.5f, X0, Y(top + 26), 10, 280);
 		for (int i = 0; i < g.company_lines; i++)
-			lines_add(&l, nth_line(s->h.company_address, i, line, sizeof(line)));
+			lines_add(&l, text_line(s->h.company_address, i, line, sizeof(line)));
 	}
 	ink(p, 0.35f);
 	lines_start(&l, p, p->reg, 8, lx, Y(y0 + 12), 13, vx - lx - 4);

@@ -86,3 +86,26 @@ void text_copy(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src ? src : "");
 }
+
+const char *text_line(const char *text, int n, char *buf, size_t size)
+{
+	const char *p = text;
+	size_t len;
+
+	for (int i = 0; i < n && p; i++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return "";
+	len = strcspn(p, "\n");
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	/* a CRLF file leaves its CR behind */
+	if (len > 0 && buf[len - 1] == '\r')
+		buf[len - 1] = '\0';
+	return buf;
+}

@@ -29,4 +29,8 @@ int text_safe_filename(const char *s, char *out, size_t n);
  * NUL-terminated. */
 void text_copy(char *dst, size_t n, const char *src);
 
+/* Line n (from 0) of a '\n'-separated text into buf (cut to size, a
+ * trailing CR dropped); "" past the last line.  Returns buf or "". */
+const char *text_line(const char *text, int n, char *buf, size_t size);
+
 #endif

@@ -49,6 +49,7 @@
 #include "date.h"
 #include "err.h"
 #include "pdf.h"
+#include "text.h"
 #include "sbuf.h"
 #include "statement.h"
 #include "template.h"
@@ -372,23 +373,6 @@ static void floor_period(const struct statement *s, const struct template *t, st
 }
 
 /* One line of a '\n'-separated text. */
-static const char *nth(const char *text, int n, char *buf, size_t size)
-{
-	const char *p = text;
-	size_t len;
-
-	for (int i = 0; i < n && p; i++)
-		if ((p = strchr(p, '\n')))
-			p++;
-	if (!p)
-		return "";
-	len = strcspn(p, "\n");
-	if (len >= size)
-		len = size - 1;
-	memcpy(buf, p, len);
-	buf[len] = '\0';
-	return buf;
-}
 
 /*
  * The text lines of each page of s, as the statement has them: the head
@@ -416,14 +400,14 @@ static void floor_of(struct floor_doc *f, const struct statement *s, const struc
 		if (p == 0) {
 			floor_line(f, s->h.company_name);
 			for (int i = 0; i < g.company_lines; i++)
-				floor_line(f, nth(s->h.company_address, i, buf, sizeof(buf)));
+				floor_line(f, text_line(s->h.company_address, i, buf, sizeof(buf)));
 			floor_line(f, template_text(t, TPL_TITLE));
 			sbuf_reset(&b);
 			floor_period(s, t, &b);
 			floor_line(f, sbuf_str(&b));
 			floor_line(f, s->h.name);
 			for (int i = 0; i < g.address_lines; i++)
-				floor_line(f, nth(s->h.address, i, buf, sizeof(buf)));
+				floor_line(f, text_line(s->h.address, i, buf, sizeof(buf)));
 			sbuf_reset(&b);
 			joinf(&b, template_text(t, TPL_CUSTOMER_NUMBER));
 			joinf(&b, s->h.customer);

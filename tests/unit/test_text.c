@@ -137,6 +137,20 @@ static void test_safe_filename(void **state)
 	assert_int_equal(text_safe_filename("a", small, 1), -1);
 }
 
+static void test_line(void **state)
+{
+	char b[8];
+
+	(void)state;
+	assert_string_equal(text_line("one\ntwo\r\nthree", 0, b, sizeof(b)), "one");
+	assert_string_equal(text_line("one\ntwo\r\nthree", 1, b, sizeof(b)), "two");
+	assert_string_equal(text_line("one\ntwo\r\nthree", 2, b, sizeof(b)), "three");
+	assert_string_equal(text_line("one\ntwo", 2, b, sizeof(b)), "");
+	assert_string_equal(text_line("", 0, b, sizeof(b)), "");
+	/* cut to the buffer */
+	assert_string_equal(text_line("a long first line", 0, b, sizeof(b)), "a long ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_has_crlf),
 		cmocka_unit_test(test_email_valid),
 		cmocka_unit_test(test_safe_filename),
+		cmocka_unit_test(test_line),
 	};
 
 	return cmocka_run_group_tests_name("text", tests, NULL, NULL);
