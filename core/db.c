@@ -108,6 +108,20 @@ int db_exec(PGconn *db, struct err *e, const char *sql, int nparams,
 	return 0;
 }
 
+int db_try_lock(PGconn *db, struct err *e, const char *key, int xact, int *got)
+{
+	const char *p[1] = {key};
+	PGresult *r = db_query(db, e, xact ? "SELECT pg_try_advisory_xact_lock($1::bigint)"
+					   : "SELECT pg_try_advisory_lock($1::bigint)", 1, p);
+
+	*got = 0;
+	if (!r)
+		return e->exit;
+	*got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return 0;
+}
+
 int db_exec_script(PGconn *db, struct err *e, const char *sql)
 {
 	PGresult *r = PQexec(db, sql);

@@ -28,6 +28,10 @@ int db_exec(PGconn *db, struct err *e, const char *sql, int nparams,
 /* Plain statements without parameters, several allowed (migrations). */
 int db_exec_script(PGconn *db, struct err *e, const char *sql);
 
+/* Try the advisory lock `key` (a bigint as text), for the session or, with
+ * xact, for the transaction: *got is 1 when taken.  0 or the exit status. */
+int db_try_lock(PGconn *db, struct err *e, const char *key, int xact, int *got);
+
 /* Several statements without parameters; the last one's rows, or NULL. */
 PGresult *db_query_script(PGconn *db, struct err *e, const char *sql);
 

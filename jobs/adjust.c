@@ -142,20 +142,15 @@ int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 {
 	struct posting post;
 	PGresult *r = NULL, *run = NULL;
-	const char *lock[] = {RUNS_LOCK_CLOSE};
 	long long run_id = 0;
-	int rc, n;
+	int rc, n, got;
 
 	/* Not while a close runs: the close's GL would not see this journal. */
-	r = db_query(db, e, "SELECT pg_try_advisory_xact_lock($1::bigint)", 1, lock);
-	if (!r)
-		return e->exit;
-	if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
-		PQclear(r);
+	if ((rc = db_try_lock(db, e, RUNS_LOCK_CLOSE, 1, &got)))
+		return rc;
+	if (!got)
 		return err_set(e, EXIT_TEMPFAIL, "a close is running: key the adjustment again "
 			       "when it has finished");
-	}
-	PQclear(r);
 	if ((rc = posting_begin(&post, db, e)))
 		goto out;
 	if (!(r = db_query(db, e, post_sql, 0, NULL))) {

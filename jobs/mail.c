@@ -529,15 +529,10 @@ static int report_queued(struct mail_run *m, long long *left)
 static int mail_lock(PGconn *db, struct err *e)
 {
 	const char *lock[] = {MAIL_LOCK};
-	PGresult *r = db_query(db, e, "SELECT pg_try_advisory_lock($1::bigint)", 1, lock);
-	int got;
+	int got, rc;
 
-	if (!r)
-		return e->exit;
-	got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-	PQclear(r);
-	if (got)
-		return 0;
+	if ((rc = db_try_lock(db, e, MAIL_LOCK, 0, &got)) || got)
+		return rc;
 	log_info("mail: another process is sending mail; waiting for it to finish");
 	return db_exec(db, e, "SELECT pg_advisory_lock($1::bigint)", 1, lock);
 }

@@ -9,14 +9,11 @@
 
 int runs_lock(PGconn *db, struct err *e, const char *lock_key, const char *what)
 {
-	const char *p[] = {lock_key};
-	PGresult *r = db_query(db, e, "SELECT pg_try_advisory_lock($1::bigint)", 1, p);
-	int got;
+	PGresult *r;
+	int got, rc;
 
-	if (!r)
-		return e->exit;
-	got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-	PQclear(r);
+	if ((rc = db_try_lock(db, e, lock_key, 0, &got)))
+		return rc;
 	if (!got) {
 		r = db_query(db, e,
 			     "SELECT run_id, job, COALESCE(business_date::text, to_char(period, 'YYYY-MM'), ''),"
