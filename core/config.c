@@ -47,15 +47,13 @@ static int fail(struct parse *p, const char *fmt, ...)
 
 static int fail(struct parse *p, const char *fmt, ...)
 {
-	char msg[600];
 	va_list ap;
 
 	if (p->failed)
 		return 0;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	err_vset_at(p->e, EXIT_USAGE, p->path, p->r->line, fmt, ap);
 	va_end(ap);
-	err_set(p->e, EXIT_USAGE, "%s:%d: %s", p->path, p->r->line, msg);
 	p->failed = 1;
 	p->fail_line = p->r->line;
 	return 0;

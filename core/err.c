@@ -18,6 +18,15 @@ int err_set(struct err *e, int exit, const char *fmt, ...)
 	return e->exit;
 }
 
+int err_vset_at(struct err *e, int exit, const char *path, int line, const char *fmt,
+		va_list ap)
+{
+	char msg[sizeof(e->msg)];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return err_set(e, exit, "%s:%d: %s", path, line, msg);
+}
+
 void err_clear(struct err *e)
 {
 	memset(e, 0, sizeof(*e));

@@ -10,6 +10,8 @@
 #ifndef ACCRUE_ERR_H
 #define ACCRUE_ERR_H
 
+#include <stdarg.h>
+
 enum exit_status {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,
@@ -28,6 +30,9 @@ struct err {
 
 int err_set(struct err *e, int exit, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same, the message prefixed with "PATH:LINE: " (a file being read). */
+int err_vset_at(struct err *e, int exit, const char *path, int line, const char *fmt,
+		va_list ap) __attribute__((format(printf, 5, 0)));
 void err_clear(struct err *e);
 
 #endif

@@ -109,15 +109,13 @@ static int tpl_fail(struct tpl_read *r, const char *fmt, ...)
 
 static int tpl_fail(struct tpl_read *r, const char *fmt, ...)
 {
-	char msg[600];
 	va_list ap;
 
 	if (r->failed)
 		return 0;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	err_vset_at(r->e, EXIT_FAIL, r->path, r->line, fmt, ap);
 	va_end(ap);
-	err_set(r->e, EXIT_FAIL, "%s:%d: %s", r->path, r->line, msg);
 	r->failed = 1;
 	r->fail_line = r->line;
 	return 0;
