@@ -1053,16 +1053,8 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 		advance_to(s, ev.date);
 		switch (ev.type) {
 		case EV_EARN:
-			if (!v) {
-				/* a posted invoice: activity */
-				if (!s->has_last_invoice || ev.date > s->last_invoice) {
-					s->last_invoice = ev.date;
-					s->has_last_invoice = 1;
-					s->lost_done = 0;
-				}
-			} else {
+			if (v)  /* without v: activity, taken above */
 				on_earn(s, v);
-			}
 			break;
 		case EV_CREDIT:
 			on_credit(s, v, &in->docs[ev.ref], ev.date);
