@@ -188,13 +188,20 @@ int db_copy_end(PGconn *db, struct err *e, const char *abort_msg)
 
 int db_copy_field(struct sbuf *b, const char *s)
 {
-	const char *run = s;
-
 	if (!s)
 		return sbuf_add(b, "\\N", 2);
-	for (const char *p = s; *p; p++) {
-		const char *esc = NULL;
+	return db_copy_field_n(b, s, strlen(s));
+}
 
+int db_copy_field_n(struct sbuf *b, const char *s, size_t len)
+{
+	const char *run = s, *end = s + len;
+
+	for (const char *p = s; p < end; p++) {
+		const char *esc;
+
+		if ((unsigned char)*p >= ' ' && *p != '\\')
+			continue;  /* the common case: nothing to escape */
 		switch (*p) {
 		case '\\': esc = "\\\\"; break;
 		case '\n': esc = "\\n"; break;
@@ -206,7 +213,7 @@ int db_copy_field(struct sbuf *b, const char *s)
 			return -1;
 		run = p + 1;
 	}
-	return sbuf_adds(b, run);
+	return sbuf_add(b, run, (size_t)(end - run));
 }
 
 int db_is(const struct err *e, const char *sqlstate)

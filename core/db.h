@@ -50,6 +50,8 @@ int db_copy_end(PGconn *db, struct err *e, const char *abort_msg);
 
 /* Append s to b escaped for COPY text format; NULL appends \N. */
 int db_copy_field(struct sbuf *b, const char *s);
+/* The same for the len bytes at s (no NUL among them). */
+int db_copy_field_n(struct sbuf *b, const char *s, size_t len);
 
 /* Split one row of COPY text output in place: fields[i] points into line,
  * unescaped, NULL for \N.  Returns the number of fields, at most max. */

@@ -33,7 +33,7 @@
 
 #define ERRORS_SHOWN 100
 #define ERRORS_KEPT 1000
-#define COPY_CHUNK (1 << 20)
+#define COPY_CHUNK (1 << 16)
 
 static const char help[] =
 	"usage: accrue import customers|programs|tiers|invoices|payments FILE.csv\n"
@@ -127,6 +127,25 @@ static void errors_print(struct import *im)
 	size_t shown = im->nerrs < ERRORS_SHOWN ? im->nerrs : ERRORS_SHOWN;
 
 	qsort(im->errs, im->nerrs, sizeof(*im->errs), error_cmp);
+	/* Two checks may find the same error (a stored key given twice is
+	 * found before the writes and by the full check): once is enough. */
+	for (size_t i = 0, line_start = 0, kept = 0; i < im->nerrs; i++) {
+		int seen = 0;
+
+		if (kept && im->errs[kept - 1].line != im->errs[i].line)
+			line_start = kept;
+		for (size_t j = line_start; j < kept && !seen; j++)
+			seen = strcmp(im->errs[j].text, im->errs[i].text) == 0;
+		if (seen) {
+			free(im->errs[i].text);
+			im->total_errors--;
+		} else {
+			im->errs[kept++] = im->errs[i];
+		}
+		if (i + 1 == im->nerrs)
+			im->nerrs = kept;
+	}
+	shown = im->nerrs < ERRORS_SHOWN ? im->nerrs : ERRORS_SHOWN;
 	for (size_t i = 0; i < shown; i++)
 		fprintf(stderr, "%s\n", im->errs[i].text);
 	if (im->total_errors > (long)shown)
@@ -170,21 +189,21 @@ static int is_blank(const char *s)
 	return *s == '\0';
 }
 
-/* Check one field and append its staged form to im->val (cleared first).
- * Returns 0, or -1 after reporting.  `*is_null` is set for SQL NULL. */
-static int field_convert(struct import *im, long line, const struct import_col *c,
-			 const char *v, size_t len, int *is_null)
+/* Check one field and append its staged form to the COPY buffer: a tab,
+ * then the value escaped for COPY text, or \N for SQL NULL.  Returns 0, or
+ * -1 after reporting (on_row then drops the row's partial staging).  The
+ * value is quoted for a message only when there is an error: this runs for
+ * every field of the file. */
+static int field_stage(struct import *im, long line, const struct import_col *c,
+		       const char *v, size_t len)
 {
+	struct sbuf *out = &im->copy;
 	char q[64], msg[256];
 	int64_t n;
 	date_t d;
 
-	sbuf_reset(&im->val);
-	*is_null = 0;
-	if (strlen(v) != len) {
-		error_add(im, line, c->name, "holds a NUL byte");
-		return -1;
-	}
+	sbuf_addc(out, '\t');
+	/* csvin refuses a line holding a NUL byte, so len is strlen(v) */
 	if (!text_utf8_valid(v, len)) {
 		error_add(im, line, c->name, "is not valid UTF-8 (save the file as UTF-8)");
 		return -1;
@@ -194,22 +213,16 @@ static int field_convert(struct import *im, long line, const struct import_col *
 			error_add(im, line, c->name, "a value is required");
 			return -1;
 		}
-		if (c->dflt)
-			sbuf_adds(&im->val, c->dflt);
-		else
-			*is_null = 1;
-		return 0;
+		return c->dflt ? sbuf_adds(out, c->dflt) : sbuf_add(out, "\\N", 2);
 	}
 	if (len > c->cap) {
 		snprintf(msg, sizeof(msg), "is longer than %zu bytes", c->cap);
 		error_add(im, line, c->name, msg);
 		return -1;
 	}
-	quote_value(q, sizeof(q), v);
 	switch (c->type) {
 	case COL_TEXT:
-		sbuf_adds(&im->val, v);
-		return 0;
+		return db_copy_field_n(out, v, len);
 	case COL_NAME:
 		for (const char *p = v; *p; p++) {
 			if ((unsigned char)*p < 0x20 || *p == 0x7F) {
@@ -219,36 +232,34 @@ static int field_convert(struct import *im, long line, const struct import_col *
 				return -1;
 			}
 		}
-		sbuf_adds(&im->val, v);
-		return 0;
+		return db_copy_field_n(out, v, len);
 	case COL_DATE:
 		if (date_parse(v, &d)) {
+			quote_value(q, sizeof(q), v);
 			snprintf(msg, sizeof(msg), "%s is not a date (YYYY-MM-DD)", q);
 			error_add(im, line, c->name, msg);
 			return -1;
 		}
-		sbuf_adds(&im->val, v);
-		return 0;
+		return sbuf_add(out, v, len);
 	case COL_MONEY:
 	case COL_RATE: {
 		int scale = c->type == COL_RATE ? 4 : 2;
 		enum decimal_status st = decimal_parse(v, scale, &n);
-		char buf[MONEY_FMT_SIZE];
 
 		if (st != DECIMAL_OK) {
+			quote_value(q, sizeof(q), v);
 			snprintf(msg, sizeof(msg), "%s %s", q, decimal_status_text(st, scale));
 			error_add(im, line, c->name, msg);
 			return -1;
 		}
 		if (n < c->lo) {
+			quote_value(q, sizeof(q), v);
 			snprintf(msg, sizeof(msg), "%s must %s", q,
 				 c->lo > 0 ? "be greater than zero" : "not be negative");
 			error_add(im, line, c->name, msg);
 			return -1;
 		}
-		snprintf(buf, sizeof(buf), "%lld", (long long)n);
-		sbuf_adds(&im->val, buf);
-		return 0;
+		return sbuf_addi(out, n);
 	}
 	case COL_INT: {
 		char *end;
@@ -256,34 +267,30 @@ static int field_convert(struct import *im, long line, const struct import_col *
 
 		if (*end || end == v || x < c->lo || x > c->hi || v[0] == '+' ||
 		    strspn(v, "-0123456789") != len) {
+			quote_value(q, sizeof(q), v);
 			snprintf(msg, sizeof(msg), "%s is not a whole number from %lld to %lld",
 				 q, (long long)c->lo, (long long)c->hi);
 			error_add(im, line, c->name, msg);
 			return -1;
 		}
-		sbuf_addf(&im->val, "%lld", x);
-		return 0;
+		return sbuf_addi(out, x);
 	}
 	case COL_BOOL:
 		if (strcmp(v, "true") == 0)
-			sbuf_adds(&im->val, "t");
-		else if (strcmp(v, "false") == 0)
-			sbuf_adds(&im->val, "f");
-		else {
-			snprintf(msg, sizeof(msg), "%s is not true or false", q);
-			error_add(im, line, c->name, msg);
-			return -1;
-		}
-		return 0;
+			return sbuf_addc(out, 't');
+		if (strcmp(v, "false") == 0)
+			return sbuf_addc(out, 'f');
+		quote_value(q, sizeof(q), v);
+		snprintf(msg, sizeof(msg), "%s is not true or false", q);
+		error_add(im, line, c->name, msg);
+		return -1;
 	case COL_ENUM:
-		for (const char *const *e = c->values; *e; e++) {
-			if (strcmp(v, *e) == 0) {
-				sbuf_adds(&im->val, v);
-				return 0;
-			}
-		}
+		for (const char *const *e = c->values; *e; e++)
+			if (strcmp(v, *e) == 0)
+				return sbuf_add(out, v, len);
 		{
 			struct sbuf b;
+			quote_value(q, sizeof(q), v);
 			sbuf_init(&b, 512);
 			sbuf_addf(&b, "%s is not one of: ", q);
 			for (const char *const *e = c->values; *e; e++)
@@ -297,6 +304,7 @@ static int field_convert(struct import *im, long line, const struct import_col *
 		const char *p = v;
 		int count = 0;
 
+		sbuf_reset(&im->val);
 		while (*p) {
 			char one[321];
 			size_t k;
@@ -325,18 +333,17 @@ static int field_convert(struct import *im, long line, const struct import_col *
 			if (*p == ';')
 				p++;
 		}
-		if (!count)
-			*is_null = 1;
-		return 0;
+		return count ? db_copy_field_n(out, im->val.p, im->val.len)
+			     : sbuf_add(out, "\\N", 2);
 	}
 	case COL_LANG:
 		if (len < 2 || len > 8 || strspn(v, "abcdefghijklmnopqrstuvwxyz_-ABCDEFGHIJKLMNOPQRSTUVWXYZ") != len) {
+			quote_value(q, sizeof(q), v);
 			snprintf(msg, sizeof(msg), "%s is not a language code (like en or fr)", q);
 			error_add(im, line, c->name, msg);
 			return -1;
 		}
-		sbuf_adds(&im->val, v);
-		return 0;
+		return sbuf_add(out, v, len);
 	}
 	return -1;
 }
@@ -454,8 +461,8 @@ static int on_row(void *ctx, const struct csvin_row *row)
 	struct import *im = ctx;
 	const struct import_kind *k = im->kind;
 	size_t mark;
+	long errors;
 	int bad = 0;
-	char num[32];
 
 	if (!im->header_done) {
 		im->header_done = 1;
@@ -492,33 +499,25 @@ static int on_row(void *ctx, const struct csvin_row *row)
 		return 0;
 	}
 	mark = im->copy.len;
-	snprintf(num, sizeof(num), "%ld", row->line);
-	sbuf_adds(&im->copy, num);
+	errors = im->total_errors;
+	sbuf_addi(&im->copy, row->line);
 	for (size_t i = 0; i < k->ncols; i++) {
-		const struct import_col *c = &k->cols[i];
-		int f = im->present[i], is_null;
-		const char *v = f >= 0 ? row->field[f] : "";
-		size_t len = f >= 0 ? row->len[f] : 0;
+		int f = im->present[i];
 
-		if (field_convert(im, row->line, c, v, len, &is_null)) {
+		if (field_stage(im, row->line, &k->cols[i], f >= 0 ? row->field[f] : "",
+				f >= 0 ? row->len[f] : 0))
 			bad = 1;
-			continue;
-		}
-		if (!bad) {
-			sbuf_addc(&im->copy, '\t');
-			db_copy_field(&im->copy, is_null ? NULL : sbuf_str(&im->val));
-		}
 	}
+	if (!bad && sbuf_addc(&im->copy, '\n'))
+		bad = 1;
+	if (bad && im->total_errors == errors)
+		error_add(im, row->line, "row", "out of memory staging the row");
 	if (bad) {
 		/* The good rows are still staged so the checks in SQL find the
 		 * errors of the rest of the file too. */
 		im->copy.len = mark;
 		if (im->copy.p)
 			im->copy.p[mark] = '\0';
-		return 0;
-	}
-	if (sbuf_addc(&im->copy, '\n')) {
-		error_add(im, row->line, "", "out of memory staging the row");
 		return 0;
 	}
 	im->staged++;
@@ -546,9 +545,9 @@ static void on_csv_error(void *ctx, long line, int field, const char *msg)
 
 /* -- database ------------------------------------------------------------- */
 
-static int run_checks(struct import *im)
+static int run_checks(struct import *im, const char *const *checks)
 {
-	for (const char *const *q = im->kind->checks; *q; q++) {
+	for (const char *const *q = checks; q && *q; q++) {
 		PGresult *r = db_query(im->db, im->e, *q, 0, NULL);
 
 		if (!r)
@@ -557,6 +556,46 @@ static int run_checks(struct import *im)
 			error_add(im, atol(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1),
 				  PQgetvalue(r, i, 2));
 		PQclear(r);
+	}
+	return 0;
+}
+
+/* The UPDATE and the INSERT of a kind with update_sql.  Returns 0 with the
+ * counts, the exit status of a failure, or -1 when a constraint of the
+ * table refused a row (the unique key: a key given twice in the file; a
+ * check: what checks_after would have named).  The writes are then undone,
+ * checks_unwritten list the errors, and the caller prints them. */
+static int write_staged(struct import *im, long long *inserted, long long *updated)
+{
+	const struct import_kind *k = im->kind;
+	const char *sql[2] = {k->update_sql, k->insert_sql};
+	long long *count[2] = {updated, inserted};
+	struct err refused = {0};
+	int rc;
+
+	if ((rc = db_exec(im->db, im->e, "SAVEPOINT write", 0, NULL)))
+		return rc;
+	for (int i = 0; i < 2; i++) {
+		PGresult *r = db_query(im->db, &refused, sql[i], 0, NULL);
+
+		if (r) {
+			*count[i] = db_affected(r);
+			PQclear(r);
+			continue;
+		}
+		if (strncmp(refused.sqlstate, "23", 2) != 0) {  /* not integrity_constraint_violation */
+			*im->e = refused;
+			return refused.exit;
+		}
+		if ((rc = db_exec(im->db, im->e, "ROLLBACK TO SAVEPOINT write", 0, NULL)))
+			return rc;
+		if (run_checks(im, k->checks_unwritten))
+			return im->e->exit;
+		if (!im->total_errors) {
+			*im->e = refused;  /* nothing in the file explains it: say what it was */
+			return refused.exit;
+		}
+		return -1;
 	}
 	return 0;
 }
@@ -574,7 +613,8 @@ static int import_run(struct import *im)
 	if ((rc = db_exec(im->db, im->e, "SET temp_buffers = '256MB'", 0, NULL)) ||
 	    (rc = db_exec(im->db, im->e, "BEGIN", 0, NULL)))
 		return rc;
-	if ((rc = db_exec(im->db, im->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
+	/* JIT would compile each big check for longer than it runs. */
+	if ((rc = db_exec_script(im->db, im->e, "SET LOCAL work_mem = '256MB'; SET LOCAL jit = off")) ||
 	    (rc = db_exec_script(im->db, im->e, k->prepare_sql)))
 		goto fail;
 	if ((rc = db_copy_begin(im->db, im->e, k->copy_sql)))
@@ -590,7 +630,9 @@ static int import_run(struct import *im)
 	if (!im->header_done)
 		error_add(im, 1, "header", "the file is empty: a header row is required");
 	/* Statistics, so the checks below get good plans on a big file. */
-	if (im->staged > 1000 && (rc = db_exec(im->db, im->e, "ANALYZE stage", 0, NULL)))
+	if (im->staged > 1000 &&
+	    (rc = db_exec_script(im->db, im->e, "SET LOCAL default_statistics_target = 10;"
+				 "ANALYZE stage; RESET default_statistics_target")))
 		goto fail;
 	{
 		const char *p[1] = {im->today};
@@ -599,7 +641,11 @@ static int import_run(struct import *im)
 	}
 	if (k->before_checks_sql && (rc = db_exec_script(im->db, im->e, k->before_checks_sql)))
 		goto fail;
-	if (im->header_ok && run_checks(im)) {
+	if (im->header_ok && run_checks(im, k->checks)) {
+		rc = im->e->exit;
+		goto fail;
+	}
+	if (im->total_errors && im->header_ok && run_checks(im, k->checks_unwritten)) {
 		rc = im->e->exit;
 		goto fail;
 	}
@@ -612,6 +658,25 @@ static int import_run(struct import *im)
 		if ((rc = k->post(im->db, im->e, im->path)) ||
 		    (rc = db_exec(im->db, im->e, "COMMIT", 0, NULL)))
 			goto fail;
+		return 0;
+	}
+	if (k->update_sql) {
+		long long ins = 0, upd = 0;
+
+		rc = write_staged(im, &ins, &upd);
+		if (rc == 0 && run_checks(im, k->checks_after))
+			rc = im->e->exit;
+		if (rc > 0)
+			goto fail;
+		if (im->total_errors) {
+			errors_print(im);
+			rc = EXIT_DATAERR;
+			goto fail;
+		}
+		if ((rc = db_exec(im->db, im->e, "COMMIT", 0, NULL)))
+			goto fail;
+		printf("%s: %ld rows: %lld inserted, %lld updated, %lld unchanged\n", im->path,
+		       im->staged, ins, upd, im->staged - ins - upd);
 		return 0;
 	}
 	r = db_query_script(im->db, im->e, k->upsert_sql);

@@ -82,15 +82,18 @@ static const char *const customer_checks[] = {
 	"points_expiry_date, send_statements, address"
 
 static const struct import_kind customers = {
-	"customers", customer_cols, sizeof(customer_cols) / sizeof(customer_cols[0]),
-	{NULL, NULL},
+	.name = "customers",
+	.cols = customer_cols,
+	.ncols = sizeof(customer_cols) / sizeof(customer_cols[0]),
+	.prepare_sql =
 	"LOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE;"
 	"CREATE TEMP TABLE stage (line integer, customer text COLLATE \"C\", name text, parent text COLLATE \"C\","
 	" program text COLLATE \"C\", language text, email text, member_since date,"
 	" points_expiry_date date, send_statements boolean, address text) ON COMMIT DROP",
-	"COPY stage FROM STDIN",
-	customer_checks,
+	.copy_sql = "COPY stage FROM STDIN",
+	.checks = customer_checks,
 	/* A change of program (or a first one) is recorded with today's date. */
+	.upsert_sql =
 	"WITH hist AS ("
 	"  SELECT s.customer, current_date AS changed_on, c.program AS old_program,"
 	"         s.program AS new_program"
@@ -118,8 +121,6 @@ static const struct import_kind customers = {
 	"  SELECT * FROM hist RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),"
 	"        (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins) - (SELECT count(*) FROM upd)",
-	NULL,
-	NULL,
 };
 
 /* -- programs ------------------------------------------------------------- */
@@ -170,16 +171,19 @@ static const char *const program_checks[] = {
 	t ".liability_account, " t ".forfeit_account, " t ".receivable_account"
 
 static const struct import_kind programs = {
-	"programs", program_cols, sizeof(program_cols) / sizeof(program_cols[0]),
-	{NULL, NULL},
+	.name = "programs",
+	.cols = program_cols,
+	.ncols = sizeof(program_cols) / sizeof(program_cols[0]),
+	.prepare_sql =
 	"LOCK TABLE programs IN SHARE ROW EXCLUSIVE MODE;"
 	"CREATE TEMP TABLE stage (line integer, program text COLLATE \"C\", name text, unit text, earning text,"
 	" vesting text, basis text, max_payment_days integer, expiry_months integer,"
 	" expiry_days integer, inactivity_days integer, points_type text,"
 	" unit_value_cents bigint, fiscal_year_start integer, expense_account text,"
 	" liability_account text, forfeit_account text, receivable_account text) ON COMMIT DROP",
-	"COPY stage FROM STDIN",
-	program_checks,
+	.copy_sql = "COPY stage FROM STDIN",
+	.checks = program_checks,
+	.upsert_sql =
 	"WITH upd AS ("
 	"  UPDATE programs p SET (" PROGRAM_COLS ", updated_at) = " PROGRAM_VALS("s") ", now())"
 	"    FROM stage s WHERE p.program = s.program"
@@ -192,8 +196,6 @@ static const struct import_kind programs = {
 	"  RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),"
 	"        (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins) - (SELECT count(*) FROM upd)",
-	NULL,
-	NULL,
 };
 
 /* -- tiers ---------------------------------------------------------------- */
@@ -263,14 +265,18 @@ static const char *const tier_checks[] = {
 /* A (program, customer) set in the file replaces the stored set whole; a
  * set that is identical is left alone. */
 static const struct import_kind tiers = {
-	"tiers", tier_cols, sizeof(tier_cols) / sizeof(tier_cols[0]),
-	{"rate_percent", "collection_factor"},
+	.name = "tiers",
+	.cols = tier_cols,
+	.ncols = sizeof(tier_cols) / sizeof(tier_cols[0]),
+	.one_of = {"rate_percent", "collection_factor"},
+	.prepare_sql =
 	"LOCK TABLE tiers IN SHARE ROW EXCLUSIVE MODE;"
 	"CREATE TEMP TABLE stage (line integer, program text COLLATE \"C\", customer text COLLATE \"C\", tier text COLLATE \"C\","
 	" category text, lower_cents bigint, upper_cents bigint, rate_ppm bigint,"
 	" factor_cents bigint) ON COMMIT DROP",
-	"COPY stage FROM STDIN",
-	tier_checks,
+	.copy_sql = "COPY stage FROM STDIN",
+	.checks = tier_checks,
+	.upsert_sql =
 	"CREATE TEMP TABLE tier_cmp ON COMMIT DROP AS"
 	" SELECT s.program, s.customer, o.tier IS NULL AS is_new,"
 	"        o.tier IS NOT NULL AND (o.lower_cents, o.upper_cents, o.rate_ppm, o.factor_cents)"
@@ -291,8 +297,6 @@ static const struct import_kind tiers = {
 	"SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE is_changed),"
 	"       count(*) FILTER (WHERE NOT is_new AND NOT is_changed), (SELECT count(*) FROM tier_gone)"
 	"  FROM tier_cmp",
-	NULL,
-	NULL,
 };
 
 /* -- invoices ------------------------------------------------------------- */
@@ -310,35 +314,20 @@ static const struct import_col invoice_cols[] = {
 	{"original", COL_NAME, 0, KEY, 0, 0, NULL, NULL},
 };
 
+/* Checks before writing. */
 static const char *const invoice_checks[] = {
-	"WITH dup AS (SELECT invoice FROM stage GROUP BY invoice HAVING count(*) > 1)"
-	" SELECT line, 'invoice', format('document \"%s\" appears twice in the file (first on line %s)', invoice, first)"
-	"  FROM (SELECT line, invoice, min(line) OVER (PARTITION BY invoice) AS first"
-	"          FROM stage JOIN dup USING (invoice)) d"
-	" WHERE line > first ORDER BY line LIMIT 1000",
-
 	"SELECT s.line, 'customer', format('unknown customer \"%s\" (import customers first)', s.customer)"
 	"  FROM stage s WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer = s.customer)"
 	" ORDER BY 1 LIMIT 1000",
 
-	/* A credit note's original: an invoice (in the file or stored) of the
-	 * same customer. */
-	"SELECT s.line, 'original', CASE"
-	"    WHEN s.kind <> 'credit_note' THEN 'only a credit note has an original invoice'"
-	"    WHEN o.invoice IS NULL THEN format('unknown original invoice \"%s\"', s.original)"
-	"    WHEN o.kind <> 'invoice' THEN format('\"%s\" is a credit note, not an invoice', s.original)"
-	"    ELSE format('original invoice \"%s\" belongs to customer \"%s\", not \"%s\"',"
-	"                s.original, o.customer, s.customer) END"
-	"  FROM stage s"
-	"  LEFT JOIN stage f ON f.invoice = s.original"
-	"  LEFT JOIN invoices i ON f.invoice IS NULL AND i.invoice = s.original"
-	"  CROSS JOIN LATERAL (SELECT COALESCE(f.invoice, i.invoice) AS invoice,"
-	"                             COALESCE(f.customer, i.customer) AS customer,"
-	"                             COALESCE(f.kind, i.kind) AS kind) o"
-	" WHERE s.original IS NOT NULL"
-	"   AND (s.kind <> 'credit_note' OR o.invoice IS NULL OR o.kind <> 'invoice'"
-	"        OR o.customer <> s.customer)"
-	" ORDER BY 1 LIMIT 1000",
+	/* A stored document given twice (a new one given twice is refused by
+	 * the primary key on INSERT); the same message as the full check. */
+	"WITH dup AS (SELECT s.invoice FROM stage s JOIN invoices i USING (invoice)"
+	"              GROUP BY s.invoice HAVING count(*) > 1)"
+	" SELECT line, 'invoice', format('document \"%s\" appears twice in the file (first on line %s)', invoice, first)"
+	"  FROM (SELECT line, invoice, min(line) OVER (PARTITION BY invoice) AS first"
+	"          FROM stage JOIN dup USING (invoice)) d"
+	" WHERE line > first ORDER BY line LIMIT 1000",
 
 	/* A posted document may only become cancelled; a cancelled one is final;
 	 * an unposted one may change freely. */
@@ -365,6 +354,48 @@ static const char *const invoice_checks[] = {
 	"        s.no_points, s.original)"
 	" ORDER BY 1 LIMIT 1000",
 	NULL,
+};
+
+/* A credit note's original: an invoice of the same customer, in the file
+ * or stored.  After the writes the table holds exactly that. */
+#define ORIGINAL_ERROR \
+	"SELECT s.line, 'original', CASE" \
+	"    WHEN s.kind <> 'credit_note' THEN 'only a credit note has an original invoice'" \
+	"    WHEN o.invoice IS NULL THEN format('unknown original invoice \"%s\"', s.original)" \
+	"    WHEN o.kind <> 'invoice' THEN format('\"%s\" is a credit note, not an invoice', s.original)" \
+	"    ELSE format('original invoice \"%s\" belongs to customer \"%s\", not \"%s\"'," \
+	"                s.original, o.customer, s.customer) END"
+#define ORIGINAL_WHERE \
+	" WHERE s.original IS NOT NULL" \
+	"   AND (s.kind <> 'credit_note' OR o.invoice IS NULL OR o.kind <> 'invoice'" \
+	"        OR o.customer <> s.customer)" \
+	" ORDER BY 1 LIMIT 1000"
+
+static const char *const invoice_checks_after[] = {
+	/* one index probe per credit note (OFFSET 0 keeps the planner from
+	 * hashing the whole table for them) */
+	ORIGINAL_ERROR
+	"  FROM stage s LEFT JOIN LATERAL (SELECT invoice, kind, customer FROM invoices o"
+	"                                   WHERE o.invoice = s.original OFFSET 0) o ON true"
+	ORIGINAL_WHERE,
+	NULL,
+};
+
+static const char *const invoice_checks_unwritten[] = {
+	"WITH dup AS (SELECT invoice FROM stage GROUP BY invoice HAVING count(*) > 1)"
+	" SELECT line, 'invoice', format('document \"%s\" appears twice in the file (first on line %s)', invoice, first)"
+	"  FROM (SELECT line, invoice, min(line) OVER (PARTITION BY invoice) AS first"
+	"          FROM stage JOIN dup USING (invoice)) d"
+	" WHERE line > first ORDER BY line LIMIT 1000",
+
+	ORIGINAL_ERROR
+	"  FROM stage s"
+	"  LEFT JOIN stage f ON f.invoice = s.original"
+	"  LEFT JOIN invoices i ON f.invoice IS NULL AND i.invoice = s.original"
+	"  CROSS JOIN LATERAL (SELECT COALESCE(f.invoice, i.invoice) AS invoice,"
+	"                             COALESCE(f.customer, i.customer) AS customer,"
+	"                             COALESCE(f.kind, i.kind) AS kind) o"
+	ORIGINAL_WHERE,
 	NULL,
 };
 
@@ -374,31 +405,29 @@ static const char *const invoice_checks[] = {
 	t ".net_cents, " t ".total_cents, " t ".status, " t ".no_points, " t ".original)"
 
 static const struct import_kind invoices = {
-	"invoices", invoice_cols, sizeof(invoice_cols) / sizeof(invoice_cols[0]),
-	{NULL, NULL},
+	.name = "invoices",
+	.cols = invoice_cols,
+	.ncols = sizeof(invoice_cols) / sizeof(invoice_cols[0]),
+	.prepare_sql =
 	"LOCK TABLE invoices IN SHARE ROW EXCLUSIVE MODE;"
 	"CREATE TEMP TABLE stage (line integer, invoice text COLLATE \"C\", customer text COLLATE \"C\", kind text,"
 	" doc_date date, category text, net_cents bigint, total_cents bigint, status text,"
 	" no_points boolean, original text COLLATE \"C\") ON COMMIT DROP",
-	"COPY stage FROM STDIN",
-	invoice_checks,
-	"WITH upd AS ("
-	"  UPDATE invoices i SET (" INVOICE_COLS ", imported_at, status_at) ="
-	"   (s.customer, s.kind, s.doc_date, s.category, s.net_cents, s.total_cents, s.status,"
-	"    s.no_points, s.original, now(),"
-	"    CASE WHEN i.status <> s.status THEN now() ELSE i.status_at END)"
-	"    FROM stage s WHERE i.invoice = s.invoice"
-	"     AND " INVOICE_VALS("i") " IS DISTINCT FROM " INVOICE_VALS("s")
-	"  RETURNING 1),"
-	" ins AS ("
-	"  INSERT INTO invoices (invoice, " INVOICE_COLS ")"
-	"  SELECT invoice, " INVOICE_COLS " FROM stage s"
-	"   WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.invoice = s.invoice)"
-	"  RETURNING 1)"
-	" SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),"
-	"        (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins) - (SELECT count(*) FROM upd)",
-	NULL,
-	NULL,
+	.copy_sql = "COPY stage FROM STDIN",
+	.checks = invoice_checks,
+	.update_sql =
+	"UPDATE invoices i SET (" INVOICE_COLS ", imported_at, status_at) ="
+	" (s.customer, s.kind, s.doc_date, s.category, s.net_cents, s.total_cents, s.status,"
+	"  s.no_points, s.original, now(),"
+	"  CASE WHEN i.status <> s.status THEN now() ELSE i.status_at END)"
+	"  FROM stage s WHERE i.invoice = s.invoice"
+	"   AND " INVOICE_VALS("i") " IS DISTINCT FROM " INVOICE_VALS("s"),
+	.insert_sql =
+	"INSERT INTO invoices (invoice, " INVOICE_COLS ")"
+	" SELECT invoice, " INVOICE_COLS " FROM stage s"
+	"  WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.invoice = s.invoice)",
+	.checks_after = invoice_checks_after,
+	.checks_unwritten = invoice_checks_unwritten,
 };
 
 /* -- payments ------------------------------------------------------------- */
@@ -454,13 +483,16 @@ static const char *const payment_checks[] = {
 };
 
 static const struct import_kind payments = {
-	"payments", payment_cols, sizeof(payment_cols) / sizeof(payment_cols[0]),
-	{NULL, NULL},
+	.name = "payments",
+	.cols = payment_cols,
+	.ncols = sizeof(payment_cols) / sizeof(payment_cols[0]),
+	.prepare_sql =
 	"LOCK TABLE payments IN SHARE ROW EXCLUSIVE MODE;"
 	"CREATE TEMP TABLE stage (line integer, payment text COLLATE \"C\", customer text COLLATE \"C\", pay_date date,"
 	" invoice text COLLATE \"C\", amount_cents bigint, method text) ON COMMIT DROP",
-	"COPY stage FROM STDIN",
-	payment_checks,
+	.copy_sql = "COPY stage FROM STDIN",
+	.checks = payment_checks,
+	.upsert_sql =
 	"WITH ins AS ("
 	"  INSERT INTO payments (payment, invoice, customer, pay_date, amount_cents, method)"
 	"  SELECT payment, invoice, customer, pay_date, amount_cents, method FROM stage s"
@@ -468,8 +500,6 @@ static const struct import_kind payments = {
 	"                        AND COALESCE(p.invoice, '') = COALESCE(s.invoice, ''))"
 	"  RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), 0, (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins)",
-	NULL,
-	NULL,
 };
 
 
@@ -489,14 +519,14 @@ static const struct import_col adjustment_cols[] = {
 };
 
 static const struct import_kind adjustments = {
-	"adjustments", adjustment_cols, sizeof(adjustment_cols) / sizeof(adjustment_cols[0]),
-	{NULL, NULL},
-	ADJUST_STAGE_SQL,
-	"COPY stage FROM STDIN",
-	adjust_checks,
-	NULL,
-	adjust_post_staged,
-	ADJUST_DEDUPE_SQL,
+	.name = "adjustments",
+	.cols = adjustment_cols,
+	.ncols = sizeof(adjustment_cols) / sizeof(adjustment_cols[0]),
+	.prepare_sql = ADJUST_STAGE_SQL,
+	.copy_sql = "COPY stage FROM STDIN",
+	.checks = adjust_checks,
+	.post = adjust_post_staged,
+	.before_checks_sql = ADJUST_DEDUPE_SQL,
 };
 
 const struct import_kind *import_kind_find(const char *name)

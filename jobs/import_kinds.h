@@ -54,6 +54,22 @@ struct import_kind {
 	int (*post)(PGconn *db, struct err *e, const char *what);
 	/* Run after staging, before the checks (may be NULL). */
 	const char *before_checks_sql;
+	/* Instead of upsert_sql: an UPDATE of the stored rows that changed and
+	 * an INSERT of the new ones, counted by their command tags (no
+	 * RETURNING rows to gather).  The INSERT relies on the table's unique
+	 * key, which refuses a key given twice in the file among the new rows;
+	 * `checks` must find a key given twice among the stored ones. */
+	const char *update_sql;
+	const char *insert_sql;
+	/* Checks of the file merged with the table (references into the file
+	 * or the table).  When nothing else was wrong they run after the
+	 * writes, against the table, which then is that merged state
+	 * (`checks_after`); otherwise, and when the unique key refused the
+	 * INSERT, `checks_unwritten` find the same errors from the staged rows
+	 * and the table as they stand, and every repeated key, so that one run
+	 * still lists every error. */
+	const char *const *checks_after;
+	const char *const *checks_unwritten;
 };
 
 const struct import_kind *import_kind_find(const char *name);
