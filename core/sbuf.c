@@ -69,21 +69,6 @@ int sbuf_addc(struct sbuf *b, char c)
 	return sbuf_add(b, &c, 1);
 }
 
-int sbuf_addi(struct sbuf *b, int64_t v)
-{
-	char buf[24], *p = buf + sizeof(buf);
-	/* the magnitude as unsigned, so INT64_MIN needs no special case */
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		*--p = '-';
-	return sbuf_add(b, p, (size_t)(buf + sizeof(buf) - p));
-}
-
 int sbuf_addf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;

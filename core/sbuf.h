@@ -10,7 +10,6 @@
 #define ACCRUE_SBUF_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 struct sbuf {
 	char *p;
@@ -25,9 +24,6 @@ void sbuf_reset(struct sbuf *b);
 int sbuf_add(struct sbuf *b, const void *data, size_t len);
 int sbuf_adds(struct sbuf *b, const char *s);
 int sbuf_addc(struct sbuf *b, char c);
-/* Append v in decimal (no snprintf: the import and the posting call it for
- * every amount they stage). */
-int sbuf_addi(struct sbuf *b, int64_t v);
 int sbuf_addf(struct sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 const char *sbuf_str(const struct sbuf *b);

@@ -90,7 +90,6 @@ static const struct import_kind customers = {
 	"CREATE TEMP TABLE stage (line integer, customer text COLLATE \"C\", name text, parent text COLLATE \"C\","
 	" program text COLLATE \"C\", language text, email text, member_since date,"
 	" points_expiry_date date, send_statements boolean, address text) ON COMMIT DROP",
-	.copy_sql = "COPY stage FROM STDIN",
 	.checks = customer_checks,
 	/* A change of program (or a first one) is recorded with today's date. */
 	.upsert_sql =
@@ -181,7 +180,6 @@ static const struct import_kind programs = {
 	" expiry_days integer, inactivity_days integer, points_type text,"
 	" unit_value_cents bigint, fiscal_year_start integer, expense_account text,"
 	" liability_account text, forfeit_account text, receivable_account text) ON COMMIT DROP",
-	.copy_sql = "COPY stage FROM STDIN",
 	.checks = program_checks,
 	.upsert_sql =
 	"WITH upd AS ("
@@ -274,7 +272,6 @@ static const struct import_kind tiers = {
 	"CREATE TEMP TABLE stage (line integer, program text COLLATE \"C\", customer text COLLATE \"C\", tier text COLLATE \"C\","
 	" category text, lower_cents bigint, upper_cents bigint, rate_ppm bigint,"
 	" factor_cents bigint) ON COMMIT DROP",
-	.copy_sql = "COPY stage FROM STDIN",
 	.checks = tier_checks,
 	.upsert_sql =
 	"CREATE TEMP TABLE tier_cmp ON COMMIT DROP AS"
@@ -413,7 +410,6 @@ static const struct import_kind invoices = {
 	"CREATE TEMP TABLE stage (line integer, invoice text COLLATE \"C\", customer text COLLATE \"C\", kind text,"
 	" doc_date date, category text, net_cents bigint, total_cents bigint, status text,"
 	" no_points boolean, original text COLLATE \"C\") ON COMMIT DROP",
-	.copy_sql = "COPY stage FROM STDIN",
 	.checks = invoice_checks,
 	.update_sql =
 	"UPDATE invoices i SET (" INVOICE_COLS ", imported_at, status_at) ="
@@ -490,7 +486,6 @@ static const struct import_kind payments = {
 	"LOCK TABLE payments IN SHARE ROW EXCLUSIVE MODE;"
 	"CREATE TEMP TABLE stage (line integer, payment text COLLATE \"C\", customer text COLLATE \"C\", pay_date date,"
 	" invoice text COLLATE \"C\", amount_cents bigint, method text) ON COMMIT DROP",
-	.copy_sql = "COPY stage FROM STDIN",
 	.checks = payment_checks,
 	.upsert_sql =
 	"WITH ins AS ("
@@ -523,7 +518,6 @@ static const struct import_kind adjustments = {
 	.cols = adjustment_cols,
 	.ncols = sizeof(adjustment_cols) / sizeof(adjustment_cols[0]),
 	.prepare_sql = ADJUST_STAGE_SQL,
-	.copy_sql = "COPY stage FROM STDIN",
 	.checks = adjust_checks,
 	.post = adjust_post_staged,
 	.before_checks_sql = ADJUST_DEDUPE_SQL,

@@ -45,8 +45,10 @@ struct import_kind {
 	const struct import_col *cols;
 	size_t ncols;
 	const char *one_of[2];      /* the header needs at least one of these */
-	const char *prepare_sql;    /* lock the target, create temp table stage */
-	const char *copy_sql;       /* COPY stage (line, cols...) FROM STDIN */
+	/* Lock the target, create temp table stage (line integer, then the
+	 * columns in order: text, date, bigint for COL_MONEY and COL_RATE,
+	 * integer for COL_INT, boolean; the rows come in binary COPY). */
+	const char *prepare_sql;
 	const char *const *checks;  /* each: SELECT line, column, message */
 	const char *upsert_sql;     /* returns inserted, updated, unchanged[, removed] */
 	/* Instead of upsert_sql: write what is staged (adjustments post ledger
