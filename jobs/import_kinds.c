@@ -2,8 +2,15 @@
  * The importable files: columns, staging tables, checks and upserts.
  *
  * Staged values are already converted: money in cents, rates in ppm,
- * booleans as t/f, blanks as the column default or NULL.  Every check
- * returns (line, column, message) rows, at most 1000, ordered by line.
+ * blanks as the column default or NULL.  Every check returns (line, column,
+ * message) rows, at most 1000, ordered by line.
+ *
+ * The files that can be big (customers, invoices, payments) list the lines
+ * whose key is stored already in a temporary table `stored`, made before any
+ * write, and the INSERT of the new rows leaves those out.  An INSERT that
+ * looked for its rows in the very table it fills could be planned as a scan
+ * of that table per row (after a VACUUM found it empty, say), which grows
+ * with every row inserted: a million rows would never finish.
  */
 #include "import_kinds.h"
 
@@ -90,15 +97,17 @@ static const struct import_kind customers = {
 	"CREATE TEMP TABLE stage (line integer, customer text COLLATE \"C\", name text, parent text COLLATE \"C\","
 	" program text COLLATE \"C\", language text, email text, member_since date,"
 	" points_expiry_date date, send_statements boolean, address text) ON COMMIT DROP",
+	.before_checks_sql =
+	"CREATE TEMP TABLE stored ON COMMIT DROP AS"
+	" SELECT s.line, c.program AS old_program FROM stage s JOIN customers c USING (customer)",
 	.checks = customer_checks,
 	/* A change of program (or a first one) is recorded with today's date. */
 	.upsert_sql =
 	"WITH hist AS ("
-	"  SELECT s.customer, current_date AS changed_on, c.program AS old_program,"
-	"         s.program AS new_program"
-	"    FROM stage s LEFT JOIN customers c USING (customer)"
-	"   WHERE (c.customer IS NULL AND s.program IS NOT NULL)"
-	"      OR (c.customer IS NOT NULL AND c.program IS DISTINCT FROM s.program)),"
+	"  SELECT s.line, s.customer, current_date AS changed_on, t.old_program, s.program AS new_program"
+	"    FROM stage s LEFT JOIN stored t USING (line)"
+	"   WHERE (t.line IS NULL AND s.program IS NOT NULL)"
+	"      OR (t.line IS NOT NULL AND t.old_program IS DISTINCT FROM s.program)),"
 	" upd AS ("
 	"  UPDATE customers c SET (" CUSTOMER_COLS ", updated_at) ="
 	"   (s.name, s.parent, s.program, s.language, s.email, s.member_since,"
@@ -113,11 +122,11 @@ static const struct import_kind customers = {
 	" ins AS ("
 	"  INSERT INTO customers (customer, " CUSTOMER_COLS ")"
 	"  SELECT customer, " CUSTOMER_COLS " FROM stage s"
-	"   WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer = s.customer)"
+	"   WHERE NOT EXISTS (SELECT 1 FROM stored t WHERE t.line = s.line)"
 	"  RETURNING 1),"
 	" h AS ("
 	"  INSERT INTO customer_program_history (customer, changed_on, old_program, new_program)"
-	"  SELECT * FROM hist RETURNING 1)"
+	"  SELECT customer, changed_on, old_program, new_program FROM hist ORDER BY line RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),"
 	"        (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins) - (SELECT count(*) FROM upd)",
 };
@@ -319,7 +328,7 @@ static const char *const invoice_checks[] = {
 
 	/* A stored document given twice (a new one given twice is refused by
 	 * the primary key on INSERT); the same message as the full check. */
-	"WITH dup AS (SELECT s.invoice FROM stage s JOIN invoices i USING (invoice)"
+	"WITH dup AS (SELECT s.invoice FROM stage s JOIN stored USING (line)"
 	"              GROUP BY s.invoice HAVING count(*) > 1)"
 	" SELECT line, 'invoice', format('document \"%s\" appears twice in the file (first on line %s)', invoice, first)"
 	"  FROM (SELECT line, invoice, min(line) OVER (PARTITION BY invoice) AS first"
@@ -410,6 +419,9 @@ static const struct import_kind invoices = {
 	"CREATE TEMP TABLE stage (line integer, invoice text COLLATE \"C\", customer text COLLATE \"C\", kind text,"
 	" doc_date date, category text, net_cents bigint, total_cents bigint, status text,"
 	" no_points boolean, original text COLLATE \"C\") ON COMMIT DROP",
+	.before_checks_sql =
+	"CREATE TEMP TABLE stored ON COMMIT DROP AS"
+	" SELECT s.line FROM stage s JOIN invoices i USING (invoice)",
 	.checks = invoice_checks,
 	.update_sql =
 	"UPDATE invoices i SET (" INVOICE_COLS ", imported_at, status_at) ="
@@ -421,7 +433,7 @@ static const struct import_kind invoices = {
 	.insert_sql =
 	"INSERT INTO invoices (invoice, " INVOICE_COLS ")"
 	" SELECT invoice, " INVOICE_COLS " FROM stage s"
-	"  WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.invoice = s.invoice)",
+	"  WHERE NOT EXISTS (SELECT 1 FROM stored t WHERE t.line = s.line)",
 	.checks_after = invoice_checks_after,
 	.checks_unwritten = invoice_checks_unwritten,
 };
@@ -486,13 +498,16 @@ static const struct import_kind payments = {
 	"LOCK TABLE payments IN SHARE ROW EXCLUSIVE MODE;"
 	"CREATE TEMP TABLE stage (line integer, payment text COLLATE \"C\", customer text COLLATE \"C\", pay_date date,"
 	" invoice text COLLATE \"C\", amount_cents bigint, method text) ON COMMIT DROP",
+	.before_checks_sql =
+	"CREATE TEMP TABLE stored ON COMMIT DROP AS"
+	" SELECT s.line FROM stage s JOIN payments p ON p.payment = s.payment"
+	"   AND COALESCE(p.invoice, '') = COALESCE(s.invoice, '')",
 	.checks = payment_checks,
 	.upsert_sql =
 	"WITH ins AS ("
 	"  INSERT INTO payments (payment, invoice, customer, pay_date, amount_cents, method)"
 	"  SELECT payment, invoice, customer, pay_date, amount_cents, method FROM stage s"
-	"   WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.payment = s.payment"
-	"                        AND COALESCE(p.invoice, '') = COALESCE(s.invoice, ''))"
+	"   WHERE NOT EXISTS (SELECT 1 FROM stored t WHERE t.line = s.line)"
 	"  RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), 0, (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins)",
 };
