@@ -136,25 +136,6 @@ static void errors_print(struct import *im)
 	size_t shown = im->nerrs < ERRORS_SHOWN ? im->nerrs : ERRORS_SHOWN;
 
 	qsort(im->errs, im->nerrs, sizeof(*im->errs), error_cmp);
-	/* Two checks may find the same error (a stored key given twice is
-	 * found before the writes and by the full check): once is enough. */
-	for (size_t i = 0, line_start = 0, kept = 0; i < im->nerrs; i++) {
-		int seen = 0;
-
-		if (kept && im->errs[kept - 1].line != im->errs[i].line)
-			line_start = kept;
-		for (size_t j = line_start; j < kept && !seen; j++)
-			seen = strcmp(im->errs[j].text, im->errs[i].text) == 0;
-		if (seen) {
-			free(im->errs[i].text);
-			im->total_errors--;
-		} else {
-			im->errs[kept++] = im->errs[i];
-		}
-		if (i + 1 == im->nerrs)
-			im->nerrs = kept;
-	}
-	shown = im->nerrs < ERRORS_SHOWN ? im->nerrs : ERRORS_SHOWN;
 	for (size_t i = 0; i < shown; i++)
 		fprintf(stderr, "%s\n", im->errs[i].text);
 	if (im->total_errors > (long)shown)

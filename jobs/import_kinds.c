@@ -320,6 +320,17 @@ static const struct import_col invoice_cols[] = {
 	{"original", COL_NAME, 0, KEY, 0, 0, NULL, NULL},
 };
 
+/* A document given twice in the file, among the stored ones (EXISTS) or
+ * the new ones (NOT EXISTS): every line of one number is one or the other. */
+#define DOCUMENT_TWICE(which) \
+	"WITH dup AS (SELECT s.invoice FROM stage s" \
+	"              WHERE " which " (SELECT 1 FROM stored t WHERE t.line = s.line)" \
+	"              GROUP BY s.invoice HAVING count(*) > 1)" \
+	" SELECT line, 'invoice', format('document \"%s\" appears twice in the file (first on line %s)', invoice, first)" \
+	"  FROM (SELECT line, invoice, min(line) OVER (PARTITION BY invoice) AS first" \
+	"          FROM stage JOIN dup USING (invoice)) d" \
+	" WHERE line > first ORDER BY line LIMIT 1000"
+
 /* Checks before writing. */
 static const char *const invoice_checks[] = {
 	"SELECT s.line, 'customer', format('unknown customer \"%s\" (import customers first)', s.customer)"
@@ -327,13 +338,8 @@ static const char *const invoice_checks[] = {
 	" ORDER BY 1 LIMIT 1000",
 
 	/* A stored document given twice (a new one given twice is refused by
-	 * the primary key on INSERT); the same message as the full check. */
-	"WITH dup AS (SELECT s.invoice FROM stage s JOIN stored USING (line)"
-	"              GROUP BY s.invoice HAVING count(*) > 1)"
-	" SELECT line, 'invoice', format('document \"%s\" appears twice in the file (first on line %s)', invoice, first)"
-	"  FROM (SELECT line, invoice, min(line) OVER (PARTITION BY invoice) AS first"
-	"          FROM stage JOIN dup USING (invoice)) d"
-	" WHERE line > first ORDER BY line LIMIT 1000",
+	 * the primary key on INSERT). */
+	DOCUMENT_TWICE("EXISTS"),
 
 	/* A posted document may only become cancelled; a cancelled one is final;
 	 * an unposted one may change freely. */
@@ -388,15 +394,14 @@ static const char *const invoice_checks_after[] = {
 };
 
 static const char *const invoice_checks_unwritten[] = {
-	"WITH dup AS (SELECT invoice FROM stage GROUP BY invoice HAVING count(*) > 1)"
-	" SELECT line, 'invoice', format('document \"%s\" appears twice in the file (first on line %s)', invoice, first)"
-	"  FROM (SELECT line, invoice, min(line) OVER (PARTITION BY invoice) AS first"
-	"          FROM stage JOIN dup USING (invoice)) d"
-	" WHERE line > first ORDER BY line LIMIT 1000",
+	DOCUMENT_TWICE("NOT EXISTS"),
 
 	ORIGINAL_ERROR
 	"  FROM stage s"
-	"  LEFT JOIN stage f ON f.invoice = s.original"
+	/* the file's first row of that number (a number given twice is an
+	 * error of its own, named once) */
+	"  LEFT JOIN (SELECT DISTINCT ON (invoice) invoice, customer, kind FROM stage"
+	"              ORDER BY invoice, line) f ON f.invoice = s.original"
 	"  LEFT JOIN invoices i ON f.invoice IS NULL AND i.invoice = s.original"
 	"  CROSS JOIN LATERAL (SELECT COALESCE(f.invoice, i.invoice) AS invoice,"
 	"                             COALESCE(f.customer, i.customer) AS customer,"
