@@ -93,8 +93,13 @@ struct account_sim {
 	int has_last_invoice;
 	date_t last_invoice;
 	int lost_done;          /* inactivity applied for last_invoice */
+	long refused;           /* redemptions refused by this replay */
+	int has_next_event;     /* account_next_event */
+	date_t next_event;
 	int oom;
 };
+
+static void find_next_event(struct account_sim *s);
 
 struct account_sim *account_sim_new(void)
 {
@@ -520,11 +525,10 @@ static void on_redeem(struct account_sim *s, const struct acct_alloc *a)
 	int64_t units = units_for_cents(a->amount_cents, in->program->unit_value_cents);
 	char why[256], note[ACCT_NOTE];
 
-	if (a->refused_before)
-		return;
 	if (strcmp(a->customer, in->account) != 0) {
 		snprintf(why, sizeof(why), "only the parent account can redeem: %s is a child of %s",
 			 a->customer, in->account);
+		s->refused++;
 		if (s->out->refusal)
 			s->out->refusal(s->out->ctx, a, why);
 		return;
@@ -537,6 +541,7 @@ static void on_redeem(struct account_sim *s, const struct acct_alloc *a)
 		char need[MONEY_FMT_SIZE], have[MONEY_FMT_SIZE];
 		snprintf(why, sizeof(why), "%s units are beyond the usable balance of %s",
 			 decimal_format(units, 2, need), decimal_format(s->usable_bal, 2, have));
+		s->refused++;
 		if (s->out->refusal)
 			s->out->refusal(s->out->ctx, a, why);
 		return;
@@ -1028,6 +1033,7 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 	s->usable_bal = 0;
 	s->has_last_invoice = 0;
 	s->lost_done = 0;
+	s->refused = 0;
 	s->oom = 0;
 	s->has_accrual = 0;
 	lots_reset(&s->lots);
@@ -1035,6 +1041,19 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 	s->nstored = 0;
 	if (setup_invoices(s) || stored_entries(s))
 		return -1;
+	if (in->accrual_only) {
+		/* the same rule as in a replay, on the year's sales alone */
+		s->nheap = 0;
+		if (in->month_end && (in->program->earning == EARN_YTD_TIERED ||
+				      in->program->earning == EARN_MONTH_TIERED))
+			on_accrual(s, in->as_of);
+		if (s->oom)
+			return -1;
+		if (s->has_accrual)
+			out->entry(out->ctx, &s->accrual);
+		find_next_event(s);
+		return 0;
+	}
 	setup_events(s);
 	while (s->nheap && !s->oom) {
 		struct event ev = ev_pop(s);
@@ -1084,5 +1103,52 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 		return -1;
 	if (s->has_accrual)
 		out->entry(out->ctx, &s->accrual);
+	find_next_event(s);
 	return 0;
+}
+
+int account_next_event(const struct account_sim *s, date_t *next)
+{
+	*next = s->next_event;
+	return s->has_next_event;
+}
+
+/* Called at the end of account_close, while s->in is the caller's. */
+static void find_next_event(struct account_sim *s)
+{
+	const struct acct_input *in = s->in;
+	const struct acct_program *p = in->program;
+	date_t best = 0, d;
+	int has = 0, has_lot;
+
+#define CONSIDER(day) do { d = (day); if (!has || d < best) { best = d; has = 1; } } while (0)
+	d = lots_next_expiry(&s->lots, &has_lot);
+	if (has_lot)
+		CONSIDER(d);
+	if (in->has_points_expiry && in->points_expiry >= in->as_of)
+		CONSIDER(in->points_expiry + 1);
+	if (!in->accrual_only) {
+		if (p->inactivity_days > 0 && s->has_last_invoice && !s->lost_done)
+			CONSIDER(s->last_invoice + p->inactivity_days + 1);
+		for (size_t i = 0; p->on_payment && i < s->ninvs; i++) {
+			const struct inv *v = &s->invs[i];
+
+			/* still pending: expires the day after its payment window */
+			if (v->state == ST_PENDING && !v->exempt)
+				CONSIDER(in->docs[v->doc].date + p->max_payment_days + 1);
+		}
+	}
+#undef CONSIDER
+	/* an event already passed (a month-end replaying an earlier day than
+	 * the last daily close) is due at the next close */
+	if (has && best <= in->as_of)
+		best = in->as_of + 1;
+	/* a refused redemption is tried again by every close, a re-run of
+	 * this one's date included (SPEC §6) */
+	if (s->refused) {
+		best = in->as_of;
+		has = 1;
+	}
+	s->next_event = best;
+	s->has_next_event = has;
 }

@@ -82,7 +82,6 @@ struct acct_alloc {
 	date_t date;
 	int64_t amount_cents;
 	int reward;
-	int refused_before;       /* refused by an earlier run: stays refused */
 };
 
 /* A ledger entry: existing ones come in, new ones go out. */
@@ -119,6 +118,10 @@ struct acct_input {
 	 * through as_of (the period's last day) and post the difference. */
 	int month_end;
 	const char *period;                /* "YYYY-MM", the accrual's document */
+	/* Month-end for an account nothing else brings up to date: only the
+	 * tiered accrual, from the fiscal year's sales (docs may be one summed
+	 * row per month or year) and the year's accruals (entries). */
+	int accrual_only;
 };
 
 struct acct_output {
@@ -140,5 +143,13 @@ void account_sim_free(struct account_sim *s);
 /* Replay one account and emit its differences.  0, or -1 out of memory. */
 int account_close(struct account_sim *s, const struct acct_input *in,
 		  const struct acct_output *out);
+
+/* After account_close: the first day after as_of on which the account will
+ * post something with no new data (SPEC §8) — an open invoice's payment
+ * deadline + 1, a lot's last usable day + 1, the inactivity date, the
+ * points expiry date + 1, or as_of itself when a redemption was refused
+ * (tried again by every close, a re-run of the same date included).  1 with *next set, 0 when nothing ever will.
+ * An account whose data changes is brought up to date whatever this says. */
+int account_next_event(const struct account_sim *s, date_t *next);
 
 #endif

@@ -36,7 +36,7 @@
 #define REFUSALS_MAX 100000
 
 static const char help[] =
-	"usage: accrue daily-close [--date YYYY-MM-DD] [--dry-run]\n"
+	"usage: accrue daily-close [--date YYYY-MM-DD] [--dry-run] [--full]\n"
 	"\n"
 	"Brings every reward account up to the business date (default: today):\n"
 	"earnings on posted invoices, credit notes and cancellations, vesting of\n"
@@ -46,8 +46,14 @@ static const char help[] =
 	"the same date posts nothing.  A date before the last completed close is\n"
 	"refused.\n"
 	"\n"
+	"Only the accounts whose data changed since they were last brought up to\n"
+	"date, or whose next dated event (a payment deadline, a lot's expiry,\n"
+	"inactivity, the points expiry date, a refused redemption) has come, are\n"
+	"replayed; every other account would post nothing.\n"
+	"\n"
 	"  --date D     the business date (YYYY-MM-DD)\n"
 	"  --dry-run    compute and report everything, write nothing\n"
+	"  --full       replay every account (after a correct close: posts nothing)\n"
 	"\n"
 	"exit status: 0 ok, 3 some redemptions were refused (listed), 69 database\n"
 	"unavailable, 75 another close is running\n";
@@ -63,6 +69,10 @@ struct close {
 	date_t as_of;
 	int dry_run;
 	int month_end;          /* month-end: tiered accruals, period closed */
+	int full;               /* --full: every account, not only changed or due ones */
+	int accrual_pass;       /* month-end: the accounts only the accrual reaches */
+	long long n_changed, n_due, n_accrual, n_accr_total;
+	FILE *state;            /* account_state rows of the accounts replayed */
 	char period[8];         /* YYYY-MM */
 	int sums;               /* the stream sums tiered accounts' sales (stream_agg_sql) */
 	long long warnings;
@@ -144,6 +154,29 @@ static void on_refusal(void *ctx, const struct acct_alloc *a, const char *why)
 
 /* -- the stream ---------------------------------------------------------------- */
 
+/* The account's row of account_state, spilled to a temporary file until
+ * the writer's COPY is free: account, next event (\N: none), replayed (f:
+ * only the month-end accrual, whose new lot may come first). */
+static int state_row(struct close *c)
+{
+	char line[ACCT_KEY * 2 + 64], d[DATE_FMT_SIZE];
+	struct sbuf b;
+	date_t next;
+	int has = account_next_event(c->sim, &next), rc = 0;
+
+	if (!c->state || (c->accrual_pass && !has))
+		return 0;
+	sbuf_init(&b, sizeof(line));
+	if (db_copy_field(&b, c->account) ||
+	    sbuf_addf(&b, "\t%s\t%s\n", has ? date_format(next, d) : "\\N",
+		      c->accrual_pass ? "f" : "t"))
+		rc = -1;
+	else if (fwrite(b.p, 1, b.len, c->state) != b.len)
+		rc = -1;
+	sbuf_free(&b);
+	return rc;
+}
+
 static int account_flush(struct close *c)
 {
 	struct acct_input in;
@@ -171,9 +204,15 @@ static int account_flush(struct close *c)
 	in.nentries = c->nentries;
 	in.month_end = c->month_end;
 	in.period = c->period;
+	in.accrual_only = c->accrual_pass;
 	if (account_close(c->sim, &in, &out))
 		return err_set(c->e, EXIT_FAIL, "out of memory replaying account %s", c->account);
-	c->accounts++;
+	if (c->accrual_pass)
+		c->n_accrual++;
+	else
+		c->accounts++;
+	if (state_row(c))
+		return err_set(c->e, EXIT_FAIL, "cannot write the accounts' state to a temporary file");
 reset:
 	c->has_header = 0;
 	c->prog = NULL;
@@ -236,7 +275,6 @@ static int take_row(struct close *c, char **f, int n)
 		x->date = d;
 		x->amount_cents = db_int64(F(10));
 		x->reward = !strcmp(F(11), "reward");
-		x->refused_before = !strcmp(F(12), "true");
 		break;
 	}
 	case 4: {
@@ -267,26 +305,36 @@ static int take_row(struct close *c, char **f, int n)
 	return 0;
 }
 
-/* Every account's facts, sorted by account; see take_row for the columns.
- * Two versions: a book with a tiered program without an inactivity rule
- * gets the sales of those programs' accounts summed (AGG_BRANCH); any
- * other book the plain stream, which is a tenth faster without the sums'
- * joins and branch. */
+/* The facts of the accounts in the temporary table `work` (the accounts
+ * this close brings up to date), sorted by account; see take_row for the
+ * columns.  Two versions: a book with a tiered program without an
+ * inactivity rule gets the sales of those programs' accounts summed
+ * (AGG_BRANCH); any other book the plain stream, which is a tenth faster
+ * without the sums' joins and branch. */
 #define ACCT_PLAIN \
-	" acct AS (SELECT customer, COALESCE(parent, customer) AS account FROM customers),"
-#define ACCT_AGG \
-	" acct AS (SELECT c.customer, COALESCE(c.parent, c.customer) AS account," \
-	"                 COALESCE(g.earning <> 'per_invoice' AND g.inactivity_days IS NULL," \
-	"                          false) AS agg," \
+	" acct AS (SELECT c.customer, w.account FROM customers c" \
+	"            JOIN work w ON w.account = COALESCE(c.parent, c.customer))," \
+	" acc AS (SELECT c.customer AS account, c.program, c.points_expiry_date FROM customers c" \
+	"           JOIN work w ON w.account = c.customer" \
+	"          WHERE c.parent IS NULL AND c.program IS NOT NULL)"
+/* AGG: which accounts get their sales summed. */
+#define ACCT_AGG(WORK, AGG) \
+	" acct AS (SELECT c.customer, w.account, " AGG " AS agg," \
 	"                 g.earning, g.fiscal_year_start AS fys" \
 	"            FROM customers c" \
-	"            LEFT JOIN customers a ON a.customer = COALESCE(c.parent, c.customer)" \
-	"            LEFT JOIN programs g ON g.program = a.program),"
+	"            JOIN " WORK " w ON w.account = COALESCE(c.parent, c.customer)" \
+	"            LEFT JOIN customers a ON a.customer = w.account" \
+	"            LEFT JOIN programs g ON g.program = a.program)," \
+	" acc AS (SELECT c.customer AS account, c.program, c.points_expiry_date FROM customers c" \
+	"           JOIN " WORK " w ON w.account = c.customer" \
+	"          WHERE c.parent IS NULL AND c.program IS NOT NULL)"
+#define AGG_TIERED_ACTIVE \
+	"COALESCE(g.earning <> 'per_invoice' AND g.inactivity_days IS NULL, false)"
 /* A tiered account without an inactivity rule needs of its documents only
  * their eligible sales per fiscal year (ytd_tiered) or per month
  * (month_tiered): summed here, one row each, dated by its last document,
- * instead of one row per document. */
-#define AGG_BRANCH \
+ * instead of one row per document.  SINCE narrows the documents. */
+#define AGG_BRANCH(SINCE) \
 	" UNION ALL" \
 	" SELECT x.account, 2, max(i.doc_date), 'sales ' || b.bucket, NULL, 0," \
 	"        'sales ' || b.bucket, x.account, 'invoice', max(i.doc_date)::text, ''," \
@@ -298,16 +346,12 @@ static int take_row(struct close *c, char **f, int n)
 	"        THEN date_trunc('month', i.doc_date::timestamp)::date" \
 	"        ELSE (date_trunc('year', i.doc_date::timestamp - make_interval(months => x.fys - 1))" \
 	"              + make_interval(months => x.fys - 1))::date END AS bucket) b" \
-	"  WHERE i.status = 'posted' AND i.doc_date <= p.as_of AND NOT i.no_points" \
+	"  WHERE i.status = 'posted' AND i.doc_date <= p.as_of AND NOT i.no_points" SINCE \
 	"    AND NOT (i.kind = 'credit_note' AND EXISTS (SELECT 1 FROM invoices o" \
 	"             WHERE o.invoice = i.original AND o.no_points))" \
 	"  GROUP BY x.account, b.bucket"
-#define STREAM_SQL(ACCT, DOC_JOIN, AGG) \
-	"COPY (" \
-	" WITH p AS (SELECT current_setting('accrue.as_of')::date AS as_of)," \
-	ACCT \
-	" acc AS (SELECT customer AS account, program, points_expiry_date FROM customers" \
-	"          WHERE parent IS NULL AND program IS NOT NULL)" \
+/* An account's header and its own tier set. */
+#define HEAD_AND_TIERS \
 	" SELECT acc.account, 0 AS src, NULL::date AS d, NULL::text AS k1, NULL::text AS k2," \
 	"        0::bigint AS ord, acc.program AS c1, acc.points_expiry_date::text AS c2," \
 	"        NULL::text AS c3, NULL::text AS c4, NULL::text AS c5, NULL::text AS c6," \
@@ -318,7 +362,20 @@ static int take_row(struct close *c, char **f, int n)
 	" SELECT t.customer, 1, NULL, t.tier, t.category, t.lower_cents, t.tier, t.category," \
 	"        t.lower_cents::text, t.upper_cents::text, t.rate_ppm::text, t.factor_cents::text," \
 	"        NULL, NULL, NULL, NULL, NULL, NULL" \
-	"   FROM tiers t JOIN acc ON acc.account = t.customer AND acc.program = t.program" \
+	"   FROM tiers t JOIN acc ON acc.account = t.customer AND acc.program = t.program"
+#define LEDGER_BRANCH(WHERE) \
+	" UNION ALL" \
+	" SELECT l.account, 4, NULL, NULL, NULL, l.entry_id, l.kind, l.origin, l.entry_date::text," \
+	"        l.document, l.customer, l.note, l.tier, l.tier_rate_ppm::text," \
+	"        l.tier_factor_cents::text, l.pending_units::text, l.usable_units::text," \
+	"        l.expires_on::text" \
+	"   FROM ledger l JOIN acc ON acc.account = l.account AND acc.program = l.program" \
+	"   CROSS JOIN p WHERE l.entry_date <= p.as_of" WHERE
+#define STREAM_SQL(ACCT, DOC_JOIN, AGG) \
+	"COPY (" \
+	" WITH p AS (SELECT current_setting('accrue.as_of')::date AS as_of)," \
+	ACCT \
+	HEAD_AND_TIERS \
 	" UNION ALL" \
 	" SELECT x.account, 2, i.doc_date, i.invoice, NULL, 0, i.invoice, i.customer, i.kind," \
 	"        i.doc_date::text, i.category, i.net_cents::text, i.total_cents::text, i.status," \
@@ -329,35 +386,42 @@ static int take_row(struct close *c, char **f, int n)
 	" UNION ALL" \
 	" SELECT x.account, 3, y.pay_date, y.payment, COALESCE(y.invoice, ''), 0, y.payment," \
 	"        COALESCE(y.invoice, ''), y.customer, y.pay_date::text, y.amount_cents::text," \
-	"        y.method, (rr.payment IS NOT NULL)::text, NULL, NULL, NULL, NULL, NULL" \
+	"        y.method, NULL, NULL, NULL, NULL, NULL, NULL" \
 	"   FROM payments y JOIN acct x ON x.customer = y.customer CROSS JOIN p" \
-	"   LEFT JOIN redemption_refusals rr" \
-	"          ON rr.payment = y.payment AND rr.invoice = COALESCE(y.invoice, '')" \
 	"  WHERE y.pay_date <= p.as_of" \
-	" UNION ALL" \
-	" SELECT l.account, 4, NULL, NULL, NULL, l.entry_id, l.kind, l.origin, l.entry_date::text," \
-	"        l.document, l.customer, l.note, l.tier, l.tier_rate_ppm::text," \
-	"        l.tier_factor_cents::text, l.pending_units::text, l.usable_units::text," \
-	"        l.expires_on::text" \
-	"   FROM ledger l JOIN acc ON acc.account = l.account AND acc.program = l.program" \
-	"   CROSS JOIN p WHERE l.entry_date <= p.as_of" \
+	LEDGER_BRANCH("") \
 	" ORDER BY 1, 2, 3, 4, 5, 6" \
 	") TO STDOUT"
 
 static const char stream_sql[] = STREAM_SQL(ACCT_PLAIN, "", "");
-static const char stream_agg_sql[] = STREAM_SQL(ACCT_AGG, " AND NOT x.agg", AGG_BRANCH);
+static const char stream_agg_sql[] = STREAM_SQL(ACCT_AGG("work", AGG_TIERED_ACTIVE),
+						" AND NOT x.agg", AGG_BRANCH(""));
 
-static int stream_accounts(struct close *c, long long total)
+/* Month-end, the tiered accounts in `accr` (none of their data changed and
+ * nothing is due): only what the accrual needs — the fiscal year's sales,
+ * summed, and the year's accruals.  A fiscal year starts less than a year
+ * before the period's last day. */
+static const char accrual_sql[] =
+	"COPY ("
+	" WITH p AS (SELECT current_setting('accrue.as_of')::date AS as_of),"
+	ACCT_AGG("accr", "true")
+	HEAD_AND_TIERS
+	AGG_BRANCH(" AND i.doc_date >= (p.as_of - interval '1 year')::date")
+	LEDGER_BRANCH(" AND l.kind = 'accrual' AND l.entry_date >= (p.as_of - interval '1 year')::date")
+	" ORDER BY 1, 2, 3, 4, 5, 6"
+	") TO STDOUT";
+
+static int stream_accounts(struct close *c, const char *sql, const char *what,
+			   long long total)
 {
 	struct progress pr;
 	char *row = NULL;
 	char *f[24];
 	int n, rc = 0;
 
-	if (db_copy_begin(c->r, c->e, c->sums ? stream_agg_sql : stream_sql) ||
-	    posting_stage_begin(&c->post))
+	if (db_copy_begin(c->r, c->e, sql) || posting_stage_begin(&c->post))
 		return c->e->exit;
-	progress_start(&pr, "daily close", total);
+	progress_start(&pr, what, total);
 	c->account[0] = '\0';
 	while ((n = db_copy_row(c->r, c->e, &row)) >= 0) {
 		int nf = db_copy_split(row, (size_t)n, f, 24);
@@ -366,8 +430,8 @@ static int stream_accounts(struct close *c, long long total)
 			if ((rc = account_flush(c)))
 				break;
 			text_copy(c->account, sizeof(c->account), f[0]);
-			if ((c->accounts & 1023) == 0)
-				progress_update(&pr, c->accounts);
+			if (((c->accounts + c->n_accrual) & 1023) == 0)
+				progress_update(&pr, c->accrual_pass ? c->n_accrual : c->accounts);
 		}
 		if ((rc = take_row(c, f, nf)))
 			break;
@@ -384,7 +448,7 @@ static int stream_accounts(struct close *c, long long total)
 		rc = c->e->exit;
 	if (!rc)
 		rc = account_flush(c);
-	progress_update(&pr, c->accounts);
+	progress_update(&pr, c->accrual_pass ? c->n_accrual : c->accounts);
 	progress_end(&pr);
 	if (rc || c->failed) {
 		posting_stage_end(&c->post, 1);
@@ -395,6 +459,8 @@ static int stream_accounts(struct close *c, long long total)
 
 /* -- after the stream ------------------------------------------------------------ */
 
+/* Every close lists the redemptions it refused; each is recorded once, by
+ * the first close that refused it (a later close tries it again). */
 static int save_refusals(struct close *c)
 {
 	struct sbuf b;
@@ -403,8 +469,11 @@ static int save_refusals(struct close *c)
 
 	if (!c->nrefusals)
 		return 0;
-	if ((rc = db_copy_begin(c->w, c->e,
-				"COPY redemption_refusals (payment, invoice, customer, pay_date, reason,"
+	if ((rc = db_exec(c->w, c->e,
+			  "CREATE TEMP TABLE new_refusals (LIKE redemption_refusals INCLUDING DEFAULTS) ON COMMIT DROP",
+			  0, NULL)) ||
+	    (rc = db_copy_begin(c->w, c->e,
+				"COPY new_refusals (payment, invoice, customer, pay_date, reason,"
 				" run_id) FROM STDIN")))
 		return rc;
 	sbuf_init(&b, (size_t)REFUSALS_MAX * 1024);
@@ -428,7 +497,134 @@ static int save_refusals(struct close *c)
 		db_copy_end(c->w, &ignored, "failed");
 		return rc;
 	}
-	return db_copy_end(c->w, c->e, NULL);
+	if ((rc = db_copy_end(c->w, c->e, NULL)))
+		return rc;
+	return db_exec(c->w, c->e,
+		       "INSERT INTO redemption_refusals (payment, invoice, customer, pay_date, reason,"
+		       "                                 run_id)"
+		       " SELECT DISTINCT ON (payment, invoice) payment, invoice, customer, pay_date,"
+		       "        reason, run_id FROM new_refusals ORDER BY payment, invoice"
+		       " ON CONFLICT (payment, invoice) DO NOTHING", 0, NULL);
+}
+
+/* The accounts this close brings up to date, in the reader's temporary
+ * table `work` (account, why): with --full every account; else those with
+ * a change on or before the close's date (SPEC §8: documents, payments,
+ * adjustments, the customer row, their program or tiers) and those whose
+ * next dated event has come — one indexed look at account_changes and
+ * account_state.  Month-end: `accr` holds the tiered accounts left out,
+ * which get their accrual only. */
+static int pick_accounts(struct close *c, long long *total)
+{
+	PGresult *r;
+	int rc;
+
+	if (c->full)
+		rc = db_exec(c->r, c->e,
+			     "CREATE TEMP TABLE work ON COMMIT DROP AS"
+			     " SELECT customer AS account, 'full'::text AS why FROM customers"
+			     "  WHERE parent IS NULL AND program IS NOT NULL", 0, NULL);
+	else
+		rc = db_exec(c->r, c->e,
+			     "CREATE TEMP TABLE work ON COMMIT DROP AS"
+			     " WITH p AS (SELECT current_setting('accrue.as_of')::date AS as_of),"
+			     " changed AS (SELECT DISTINCT x.account FROM account_changes x CROSS JOIN p"
+			     "              WHERE x.from_date <= p.as_of),"
+			     " due AS (SELECT s.account FROM account_state s CROSS JOIN p"
+			     "          WHERE s.next_event <= p.as_of)"
+			     " SELECT c.customer AS account,"
+			     "        CASE WHEN c.customer IN (SELECT account FROM changed)"
+			     "             THEN 'changed' ELSE 'due' END AS why"
+			     "   FROM customers c"
+			     "  WHERE c.parent IS NULL AND c.program IS NOT NULL"
+			     "    AND c.customer IN (SELECT account FROM changed UNION SELECT account FROM due)",
+			     0, NULL);
+	if (rc || (rc = db_exec(c->r, c->e, "CREATE UNIQUE INDEX ON work (account)", 0, NULL)) ||
+	    (rc = db_exec(c->r, c->e, "ANALYZE work", 0, NULL)))
+		return rc;
+	if (c->month_end &&
+	    ((rc = db_exec(c->r, c->e,
+			   "CREATE TEMP TABLE accr ON COMMIT DROP AS"
+			   " SELECT c.customer AS account FROM customers c"
+			   "   JOIN programs g ON g.program = c.program"
+			   "  WHERE c.parent IS NULL AND g.earning <> 'per_invoice'"
+			   "    AND NOT EXISTS (SELECT 1 FROM work w WHERE w.account = c.customer)",
+			   0, NULL)) ||
+	     (rc = db_exec(c->r, c->e, "ANALYZE accr", 0, NULL))))
+		return rc;
+	r = db_query(c->r, c->e,
+		     "SELECT count(*) FILTER (WHERE why = 'changed'),"
+		     "       count(*) FILTER (WHERE why = 'due'), count(*) FROM work", 0, NULL);
+	if (!r)
+		return c->e->exit;
+	c->n_changed = atoll(PQgetvalue(r, 0, 0));
+	c->n_due = atoll(PQgetvalue(r, 0, 1));
+	*total = atoll(PQgetvalue(r, 0, 2));
+	PQclear(r);
+	if (c->month_end) {
+		if (!(r = db_query(c->r, c->e, "SELECT count(*) FROM accr", 0, NULL)))
+			return c->e->exit;
+		c->n_accr_total = atoll(PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	return 0;
+}
+
+/* In the close's transaction: each account brought up to date gets its
+ * next dated event (an account the month-end only accrued for keeps its
+ * own, unless the accrual's lot comes first), and the changes this close
+ * has seen are consumed — those on or before its date; a change reaching
+ * past it keeps its later part, due when the books get there.  Changes
+ * written since the close's snapshot are not seen, and stay. */
+static int save_state(struct close *c)
+{
+	char d[DATE_FMT_SIZE], buf[64 * 1024];
+	const char *p[1] = {d};
+	size_t n;
+	int rc;
+
+	if (fflush(c->state) || fseek(c->state, 0, SEEK_SET))
+		return err_set(c->e, EXIT_FAIL, "cannot read back the accounts' state");
+	if ((rc = db_exec(c->w, c->e,
+			  "CREATE TEMP TABLE new_state (account text COLLATE \"C\", next_event date,"
+			  " replayed boolean) ON COMMIT DROP", 0, NULL)) ||
+	    (rc = db_copy_begin(c->w, c->e, "COPY new_state FROM STDIN")))
+		return rc;
+	while ((n = fread(buf, 1, sizeof(buf), c->state)) > 0)
+		if ((rc = db_copy_put(c->w, c->e, buf, n))) {
+			struct err ignored;
+			db_copy_end(c->w, &ignored, "failed");
+			return rc;
+		}
+	if (ferror(c->state)) {
+		struct err ignored;
+		db_copy_end(c->w, &ignored, "failed");
+		return err_set(c->e, EXIT_FAIL, "cannot read back the accounts' state");
+	}
+	if ((rc = db_copy_end(c->w, c->e, NULL)))
+		return rc;
+	date_format(c->as_of, d);
+	if ((rc = db_exec(c->w, c->e,
+			  "INSERT INTO account_state AS s (account, next_event, closed_through)"
+			  " SELECT account, next_event, $1::date FROM new_state WHERE replayed"
+			  " ON CONFLICT (account) DO UPDATE"
+			  "   SET next_event = EXCLUDED.next_event,"
+			  "       closed_through = greatest(s.closed_through, EXCLUDED.closed_through),"
+			  "       updated_at = now()", 1, p)) ||
+	    (rc = db_exec(c->w, c->e,
+			  "UPDATE account_state s SET next_event = least(s.next_event, n.next_event),"
+			  "       updated_at = now()"
+			  "  FROM new_state n"
+			  " WHERE NOT n.replayed AND n.account = s.account"
+			  "   AND s.next_event IS DISTINCT FROM least(s.next_event, n.next_event)",
+			  0, NULL)) ||
+	    (rc = db_exec(c->w, c->e,
+			  "DELETE FROM account_changes WHERE from_date <= $1::date AND to_date <= $1::date",
+			  1, p)))
+		return rc;
+	return db_exec(c->w, c->e,
+		       "UPDATE account_changes SET from_date = $1::date + 1 WHERE from_date <= $1::date",
+		       1, p);
 }
 
 /* The month-end marks its period closed (SPEC §8). */
@@ -454,6 +650,13 @@ static void summary(struct close *c)
 	printf("%s: %lld accounts, %lld entries, %lld journals\n",
 	       c->dry_run ? " (dry run: nothing written)" : "", c->accounts,
 	       posting_count(&c->post), c->post.journals);
+	if (c->full)
+		printf("accounts brought up to date: %lld (--full: every account)\n", c->accounts);
+	else
+		printf("accounts brought up to date: %lld (changed %lld, event due %lld)\n",
+		       c->accounts, c->n_changed, c->n_due);
+	if (c->month_end)
+		printf("accounts with only the month-end accrual: %lld\n", c->n_accrual);
 	posting_print_kinds(&c->post);
 	if (c->warnings)
 		printf("warnings: %lld (listed on stderr)\n", c->warnings);
@@ -567,8 +770,7 @@ static int close_run(struct close *c, struct app *a)
 	    (rc = db_exec(c->w, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
 		return rc;
 	r = db_query(c->w, c->e,
-		     "SELECT pg_export_snapshot(),"
-		     "       (SELECT count(*) FROM customers WHERE parent IS NULL AND program IS NOT NULL),"
+		     "SELECT pg_export_snapshot(), 0,"
 		     "       EXISTS (SELECT 1 FROM programs"
 		     "               WHERE earning <> 'per_invoice' AND inactivity_days IS NULL)",
 		     0, NULL);
@@ -585,7 +787,8 @@ static int close_run(struct close *c, struct app *a)
 		/* The reader sees exactly the writer's snapshot. */
 		if (!(c->r = db_connect(a->conninfo, c->e)))
 			return c->e->exit;
-		if ((rc = db_exec(c->r, c->e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL)) ||
+		/* not READ ONLY: the accounts to replay go into temporary tables */
+		if ((rc = db_exec(c->r, c->e, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL)) ||
 		    (rc = set_snapshot(c->r, c->e, snap)) ||
 		    (rc = db_exec(c->r, c->e, "SET client_connection_check_interval = '1s'", 0, NULL)) ||
 		    (rc = db_exec(c->r, c->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
@@ -605,21 +808,35 @@ static int close_run(struct close *c, struct app *a)
 	}
 	if ((rc = posting_begin(&c->post, c->w, c->e)))
 		return rc;
-	if ((rc = stream_accounts(c, total)))
+	if ((rc = pick_accounts(c, &total)))
 		return rc;
+	if (!c->dry_run && !(c->state = tmpfile()))
+		return err_set(c->e, EXIT_FAIL, "cannot make a temporary file for the accounts' state");
+	if ((rc = stream_accounts(c, c->sums ? stream_agg_sql : stream_sql, "daily close", total)))
+		return rc;
+	if (c->month_end) {
+		c->accrual_pass = 1;
+		if ((rc = stream_accounts(c, accrual_sql, "month-end accruals", c->n_accr_total)))
+			return rc;
+		c->accrual_pass = 0;
+	}
 	db_exec(c->r, c->e, "COMMIT", 0, NULL);
 	if (c->month_end)
 		snprintf(memo, sizeof(memo), "month-end %s", c->period);
 	else
 		snprintf(memo, sizeof(memo), "daily close %s", d);
-	if ((rc = save_refusals(c)) || (rc = posting_finish(&c->post, c->run_id, memo)))
+	if ((rc = save_refusals(c)) || (rc = posting_finish(&c->post, c->run_id, memo)) ||
+	    (!c->dry_run && (rc = save_state(c))))
 		return rc;
 	if (c->dry_run) {
 		db_exec(c->w, c->e, "ROLLBACK", 0, NULL);
 	} else {
 		snprintf(counts, sizeof(counts),
-			 "{\"accounts\": %lld, \"entries\": %lld, \"journals\": %lld, \"refused\": %zu}",
-			 c->accounts, posting_count(&c->post), c->post.journals, c->nrefusals);
+			 "{\"accounts\": %lld, \"changed\": %lld, \"due\": %lld, \"full\": %s,"
+			 " \"accrual_only\": %lld, \"entries\": %lld, \"journals\": %lld,"
+			 " \"refused\": %zu}",
+			 c->accounts, c->n_changed, c->n_due, c->full ? "true" : "false",
+			 c->n_accrual, posting_count(&c->post), c->post.journals, c->nrefusals);
 		if ((rc = runs_done(c->w, c->e, c->run_id, counts)) ||
 		    (c->month_end && (rc = close_period(c))) ||
 		    (rc = db_exec(c->w, c->e, "COMMIT", 0, NULL)))
@@ -633,6 +850,7 @@ static int close_main(struct close *c, struct app *a);
 
 static const char month_end_help[] =
 	"usage: accrue month-end --period YYYY-MM [--dry-run] [--no-statements] [--no-email]\n"
+	"                        [--full]\n"
 	"\n"
 	"The month-end close: the daily close through the month's last day, then\n"
 	"every tiered account (ytd_tiered, month_tiered) recomputed for its fiscal\n"
@@ -645,6 +863,8 @@ static const char month_end_help[] =
 	"  --dry-run         compute and report everything, write nothing\n"
 	"  --no-statements   do not make the month's statements\n"
 	"  --no-email        make the statements but do not email them\n"
+	"  --full            replay every account in the daily-close part, not only\n"
+	"                    the changed or due ones (tiered accruals: always all)\n"
 	"\n"
 	"After the close, the statements of the month (as `accrue statements --all\n"
 	"--from FIRST --to LAST --email`): every parent account of a client program\n"
@@ -663,6 +883,7 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 		{"dry-run", no_argument, NULL, 'n'},
 		{"no-statements", no_argument, NULL, 'S'},
 		{"no-email", no_argument, NULL, 'E'},
+		{"full", no_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -689,6 +910,9 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 			break;
 		case 'E':
 			email = 0;
+			break;
+		case 'F':
+			c.full = 1;
 			break;
 		case 'h':
 			fputs(month_end_help, stdout);
@@ -718,6 +942,7 @@ int cmd_daily_close(struct app *a, int argc, char **argv)
 	static const struct option opts[] = {
 		{"date", required_argument, NULL, 'd'},
 		{"dry-run", no_argument, NULL, 'n'},
+		{"full", no_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -734,6 +959,9 @@ int cmd_daily_close(struct app *a, int argc, char **argv)
 			break;
 		case 'n':
 			c.dry_run = 1;
+			break;
+		case 'F':
+			c.full = 1;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -774,6 +1002,8 @@ static int close_main(struct close *c0, struct app *a)
 		app_fail(&e);
 	}
 out:
+	if (c.state)
+		fclose(c.state);
 	db_close(c.r);
 	account_sim_free(c.sim);
 	posting_free(&c.post);

@@ -291,16 +291,6 @@ static void feed(struct fx *f)
 	}
 }
 
-/* The caller remembers refusals: they stay refused, unreported. */
-static void remember_refusals(struct fx *f)
-{
-	for (size_t r = 0; r < f->nrefused; r++)
-		for (size_t i = 0; i < f->nallocs; i++)
-			if (strcmp(f->allocs[i].payment, f->refused[r].payment) == 0 &&
-			    strcmp(f->allocs[i].invoice, f->refused[r].invoice) == 0)
-				f->allocs[i].refused_before = 1;
-}
-
 /* -- looking at the output --------------------------------------------------- */
 
 static void entry_text(const struct acct_entry *e, char *buf, size_t n)
@@ -762,11 +752,74 @@ static void test_redemption_beyond_usable_refused(void **state)
 	assert_non_null(strstr(f->why[0], "20.00"));
 	feed(f);
 
-	/* Refused by an earlier run: stays refused and is not reported again. */
-	remember_refusals(f);
+	/* Tried again by every later close, as of its own date (SPEC §6):
+	 * still beyond the balance of 2026-01-15, still refused, listed again. */
 	run(f, "2026-02-01");
 	expect_count(f, 0);
+	assert_int_equal(f->nrefused, 1);
+	assert_string_equal(f->refused[0].payment, "P1");
+}
+
+/* A refused redemption posts, dated its own date, once a back-dated
+ * earning that covers it arrives (SPEC §6); until then every close lists
+ * it and the account is due at every close. */
+static void test_refused_redemption_posts_when_covered(void **state)
+{
+	struct fx *f = *state;
+	date_t next;
+
+	inv(f, "I1", "2026-01-10", 100000);       /* 20.00 usable */
+	redeem(f, "P1", "2026-01-15", "", 3000);  /* 30.00: refused */
+	run(f, "2026-01-31");
+	expect_count(f, 1);
+	assert_int_equal(f->nrefused, 1);
+	assert_int_equal(account_next_event(f->sim, &next), 1);
+	assert_int_equal(next, D("2026-01-31"));  /* every close, this date's too */
+	feed(f);
+
+	/* the back-dated invoice arrives: 2026-01-12 earns 10.00 */
+	inv(f, "I0", "2026-01-12", 50000);
+	run(f, "2026-02-05");
+	expect_count(f, 2);
+	expect(f, K_EARN, "2026-01-12", "I0", "", 0, 1000);
+	expect(f, K_REDEEM, "2026-01-15", "P1", "on account", 0, -3000);
 	assert_int_equal(f->nrefused, 0);
+	assert_int_equal(account_next_event(f->sim, &next), 0);
+}
+
+/*
+ * The next dated event (SPEC §8): an account with no new data must still
+ * get its payment-window expiry and its lot expiry on the right day, so
+ * the close must be told the first of them.  Closing on that day posts
+ * exactly it, and nothing is due between.
+ */
+static void test_next_event(void **state)
+{
+	struct fx *f = *state;
+	date_t next;
+
+	on_payment(f, 30);
+	f->prog.expiry_days = 40;
+	inv(f, "I1", "2026-01-10", 100000);        /* window ends 2026-02-09 */
+	pay(f, "P1", "2026-01-12", "I1", 113000);  /* vests: lot to 2026-02-21 */
+	inv(f, "I2", "2026-01-20", 50000);         /* window ends 2026-02-19 */
+	run(f, "2026-01-31");
+	feed(f);
+	assert_int_equal(account_next_event(f->sim, &next), 1);
+	assert_int_equal(next, D("2026-02-20"));   /* I2's deadline + 1 */
+	run(f, "2026-02-19");
+	expect_count(f, 0);
+	run(f, "2026-02-20");
+	expect_count(f, 1);
+	expect(f, K_EXPIRE, "2026-02-20", "I2", "not paid within 30 days", -1000, 0);
+	feed(f);
+	assert_int_equal(account_next_event(f->sim, &next), 1);
+	assert_int_equal(next, D("2026-02-22"));   /* I1's lot: last day + 1 */
+	run(f, "2026-02-22");
+	expect_count(f, 1);
+	expect(f, K_EXPIRE, "2026-02-22", "I1", "expired", 0, -2000);
+	feed(f);
+	assert_int_equal(account_next_event(f->sim, &next), 0);
 }
 
 static void test_redemption_same_day_after_vesting(void **state)
@@ -1143,14 +1196,13 @@ static void test_idempotence(void **state)
 	assert_string_equal(f->refused[0].payment, "P5");
 	assert_string_equal(f->refused[1].payment, "P7");
 	feed(f);
-	remember_refusals(f);
 	/* pending + usable are all gone: the ledger balances to zero */
 	assert_i64(sum_pending(f), 0);
 	assert_i64(sum_usable(f), 0);
 
 	run(f, "2026-04-30");
 	expect_count(f, 0);
-	assert_int_equal(f->nrefused, 0);
+	assert_int_equal(f->nrefused, 2);  /* tried again, refused again */
 	/* and nothing new later either */
 	run(f, "2026-06-30");
 	expect_count(f, 0);
@@ -1217,7 +1269,6 @@ static void close_days(struct fx *f, const char *const *days, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		close_at(f, days[i], 1);
 		feed(f);
-		remember_refusals(f);
 	}
 }
 
@@ -1332,7 +1383,6 @@ static void test_late_document_caught_up(void **state)
 	close_at(late, "2026-05-01", 1);
 	assert_true(late->nout > 0);
 	feed(late);
-	remember_refusals(late);
 
 	season(one);
 	inv(one, "I0", "2026-01-08", 40000);
@@ -1482,6 +1532,8 @@ int main(void)
 		T(test_cancelled_after_earning),
 		T(test_cancelled_pending),
 		T(test_redemption_beyond_usable_refused),
+		T(test_refused_redemption_posts_when_covered),
+		T(test_next_event),
 		T(test_redemption_same_day_after_vesting),
 		T(test_redemption_in_points),
 		T(test_redemption_by_child_refused),
