@@ -312,17 +312,15 @@ static int take_row(struct close *c, char **f, int n)
  * (AGG_BRANCH); any other book the plain stream, which is a tenth faster
  * without the sums' joins and branch. */
 #define ACCT_PLAIN \
-	" acct AS (SELECT c.customer, w.account FROM customers c" \
-	"            JOIN work w ON w.account = COALESCE(c.parent, c.customer))," \
+	" acct AS (SELECT customer, account FROM work_customers)," \
 	" acc AS (SELECT c.customer AS account, c.program, c.points_expiry_date FROM customers c" \
 	"           JOIN work w ON w.account = c.customer" \
 	"          WHERE c.parent IS NULL AND c.program IS NOT NULL)"
 /* AGG: which accounts get their sales summed. */
 #define ACCT_AGG(WORK, AGG) \
-	" acct AS (SELECT c.customer, w.account, " AGG " AS agg," \
+	" acct AS (SELECT w.customer, w.account, " AGG " AS agg," \
 	"                 g.earning, g.fiscal_year_start AS fys" \
-	"            FROM customers c" \
-	"            JOIN " WORK " w ON w.account = COALESCE(c.parent, c.customer)" \
+	"            FROM " WORK "_customers w" \
 	"            LEFT JOIN customers a ON a.customer = w.account" \
 	"            LEFT JOIN programs g ON g.program = a.program)," \
 	" acc AS (SELECT c.customer AS account, c.program, c.points_expiry_date FROM customers c" \
@@ -507,13 +505,28 @@ static int save_refusals(struct close *c)
 		       " ON CONFLICT (payment, invoice) DO NOTHING", 0, NULL);
 }
 
+/* The customers of the accounts in table T, as T_customers (customer,
+ * account), analysed: the stream's joins are planned on true row counts. */
+static int customers_of(struct close *c, const char *make, const char *index,
+			const char *analyze)
+{
+	int rc;
+
+	if ((rc = db_exec(c->r, c->e, make, 0, NULL)) ||
+	    (rc = db_exec(c->r, c->e, index, 0, NULL)))
+		return rc;
+	return db_exec(c->r, c->e, analyze, 0, NULL);
+}
+
 /* The accounts this close brings up to date, in the reader's temporary
  * table `work` (account, why): with --full every account; else those with
  * a change on or before the close's date (SPEC §8: documents, payments,
  * adjustments, the customer row, their program or tiers) and those whose
  * next dated event has come — one indexed look at account_changes and
  * account_state.  Month-end: `accr` holds the tiered accounts left out,
- * which get their accrual only. */
+ * which get their accrual only.  When the work is a small part of the
+ * book, the stream reads each account's rows by index instead of hashing
+ * whole tables: a close then costs what the day holds. */
 static int pick_accounts(struct close *c, long long *total)
 {
 	PGresult *r;
@@ -540,7 +553,12 @@ static int pick_accounts(struct close *c, long long *total)
 			     "    AND c.customer IN (SELECT account FROM changed UNION SELECT account FROM due)",
 			     0, NULL);
 	if (rc || (rc = db_exec(c->r, c->e, "CREATE UNIQUE INDEX ON work (account)", 0, NULL)) ||
-	    (rc = db_exec(c->r, c->e, "ANALYZE work", 0, NULL)))
+	    (rc = db_exec(c->r, c->e, "ANALYZE work", 0, NULL)) ||
+	    (rc = customers_of(c, "CREATE TEMP TABLE work_customers ON COMMIT DROP AS"
+				  " SELECT account AS customer, account FROM work UNION ALL"
+				  " SELECT k.customer, w.account FROM work w"
+				  "   JOIN customers k ON k.parent = w.account",
+			       "CREATE INDEX ON work_customers (customer)", "ANALYZE work_customers")))
 		return rc;
 	if (c->month_end &&
 	    ((rc = db_exec(c->r, c->e,
@@ -550,7 +568,12 @@ static int pick_accounts(struct close *c, long long *total)
 			   "  WHERE c.parent IS NULL AND g.earning <> 'per_invoice'"
 			   "    AND NOT EXISTS (SELECT 1 FROM work w WHERE w.account = c.customer)",
 			   0, NULL)) ||
-	     (rc = db_exec(c->r, c->e, "ANALYZE accr", 0, NULL))))
+	     (rc = db_exec(c->r, c->e, "ANALYZE accr", 0, NULL)) ||
+	     (rc = customers_of(c, "CREATE TEMP TABLE accr_customers ON COMMIT DROP AS"
+				   " SELECT account AS customer, account FROM accr UNION ALL"
+				   " SELECT k.customer, w.account FROM accr w"
+				   "   JOIN customers k ON k.parent = w.account",
+				"CREATE INDEX ON accr_customers (customer)", "ANALYZE accr_customers"))))
 		return rc;
 	r = db_query(c->r, c->e,
 		     "SELECT count(*) FILTER (WHERE why = 'changed'),"
@@ -561,6 +584,21 @@ static int pick_accounts(struct close *c, long long *total)
 	c->n_due = atoll(PQgetvalue(r, 0, 1));
 	*total = atoll(PQgetvalue(r, 0, 2));
 	PQclear(r);
+	if (!c->full) {
+		if (!(r = db_query(c->r, c->e,
+				   "SELECT count(*) FROM customers WHERE parent IS NULL AND program IS NOT NULL",
+				   0, NULL)))
+			return c->e->exit;
+		/* a tenth or less of the accounts: by index */
+		if (*total * 10 <= atoll(PQgetvalue(r, 0, 0)) &&
+		    ((rc = db_exec(c->r, c->e, "SET LOCAL enable_hashjoin = off", 0, NULL)) ||
+		     (rc = db_exec(c->r, c->e, "SET LOCAL enable_mergejoin = off", 0, NULL)) ||
+		     (rc = db_exec(c->r, c->e, "SET LOCAL jit = off", 0, NULL)))) {
+			PQclear(r);
+			return rc;
+		}
+		PQclear(r);
+	}
 	if (c->month_end) {
 		if (!(r = db_query(c->r, c->e, "SELECT count(*) FROM accr", 0, NULL)))
 			return c->e->exit;
@@ -622,9 +660,31 @@ static int save_state(struct close *c)
 			  "DELETE FROM account_changes WHERE from_date <= $1::date AND to_date <= $1::date",
 			  1, p)))
 		return rc;
-	return db_exec(c->w, c->e,
-		       "UPDATE account_changes SET from_date = $1::date + 1 WHERE from_date <= $1::date",
-		       1, p);
+	/* A change reaching past the close's date (a document or payment
+	 * dated later) is due again on the date of the account's first fact
+	 * after it, found by index; none left: nothing is due. */
+	if ((rc = db_exec(c->w, c->e,
+			  "UPDATE account_changes x SET from_date = f.next"
+			  "  FROM (SELECT a.account, least("
+			  "          (SELECT min(i.doc_date) FROM invoices i"
+			  "            WHERE i.customer = a.account AND i.doc_date > $1::date),"
+			  "          (SELECT min(i.doc_date) FROM customers k"
+			  "             JOIN invoices i ON i.customer = k.customer AND i.doc_date > $1::date"
+			  "            WHERE k.parent = a.account),"
+			  "          (SELECT min(y.pay_date) FROM payments y"
+			  "            WHERE y.customer = a.account AND y.pay_date > $1::date),"
+			  "          (SELECT min(y.pay_date) FROM customers k"
+			  "             JOIN payments y ON y.customer = k.customer AND y.pay_date > $1::date"
+			  "            WHERE k.parent = a.account),"
+			  "          (SELECT min(l.entry_date) FROM ledger l"
+			  "            WHERE l.account = a.account AND l.entry_date > $1::date"
+			  "              AND l.origin = 'manual')) AS next"
+			  "          FROM (SELECT DISTINCT account FROM account_changes"
+			  "                 WHERE from_date <= $1::date) a) f"
+			  " WHERE x.account = f.account AND x.from_date <= $1::date AND f.next IS NOT NULL",
+			  1, p)))
+		return rc;
+	return db_exec(c->w, c->e, "DELETE FROM account_changes WHERE from_date <= $1::date", 1, p);
 }
 
 /* The month-end marks its period closed (SPEC §8). */
@@ -815,6 +875,10 @@ static int close_run(struct close *c, struct app *a)
 	if ((rc = stream_accounts(c, c->sums ? stream_agg_sql : stream_sql, "daily close", total)))
 		return rc;
 	if (c->month_end) {
+		/* every tiered account: hashing is right again */
+		if ((rc = db_exec(c->r, c->e, "SET LOCAL enable_hashjoin TO DEFAULT", 0, NULL)) ||
+		    (rc = db_exec(c->r, c->e, "SET LOCAL enable_mergejoin TO DEFAULT", 0, NULL)))
+			return rc;
 		c->accrual_pass = 1;
 		if ((rc = stream_accounts(c, accrual_sql, "month-end accruals", c->n_accr_total)))
 			return rc;

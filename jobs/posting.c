@@ -99,10 +99,9 @@ static int load_programs(struct posting *c)
 	if (rc)
 		return rc;
 
-	/* Running units per program and GL role, from every entry so far. */
-	g = db_query(c->db, c->e,
-		     "SELECT program, kind, sum(pending_units + usable_units)::text"
-		     "  FROM ledger GROUP BY program, kind", 0, NULL);
+	/* Running units per program and GL role, from every entry so far
+	 * (ledger_totals, kept by post_everything). */
+	g = db_query(c->db, c->e, "SELECT program, kind, units::text FROM ledger_totals", 0, NULL);
 	if (!g)
 		return c->e->exit;
 	for (int i = 0; i < PQntuples(g); i++) {
@@ -356,6 +355,13 @@ static int post_everything(struct posting *c, long long run_id, const char *memo
 			  "   FROM new_lines n JOIN gl_journals j ON j.run_id = $1::bigint"
 			  "    AND j.program = n.program AND j.journal_date = n.jdate"
 			  "  ORDER BY j.journal_id, n.account", 1, p)))
+		return rc;
+	if ((rc = db_exec(c->db, c->e,
+			  "INSERT INTO ledger_totals AS t (program, kind, units)"
+			  " SELECT program, kind, sum(pending + usable) FROM new_entries"
+			  "  GROUP BY program, kind"
+			  " ON CONFLICT (program, kind) DO UPDATE SET units = t.units + EXCLUDED.units",
+			  0, NULL)))
 		return rc;
 	return db_exec(c->db, c->e,
 		       "INSERT INTO ledger (account, customer, program, kind, entry_date, document,"

@@ -37,6 +37,19 @@ CREATE TABLE account_state (
 );
 CREATE INDEX account_state_next_event ON account_state (next_event) WHERE next_event IS NOT NULL;
 
+-- The units of every ledger entry so far per program and kind: what the
+-- GL's running rounding starts from (SPEC §7), kept by the one writer of
+-- the ledger (jobs/posting) in the transaction of the entries, so that a
+-- close does not sum the whole ledger to post one day.
+CREATE TABLE ledger_totals (
+    program  text COLLATE "C" NOT NULL,
+    kind     text NOT NULL,
+    units    bigint NOT NULL,
+    PRIMARY KEY (program, kind)
+);
+INSERT INTO ledger_totals (program, kind, units)
+SELECT program, kind, sum(pending_units + usable_units) FROM ledger GROUP BY program, kind;
+
 -- The close reads one account's documents and payments by customer.
 CREATE INDEX invoices_customer ON invoices (customer, doc_date);
 CREATE INDEX payments_customer ON payments (customer, pay_date);
@@ -162,7 +175,8 @@ CREATE TRIGGER tiers_mark_del AFTER DELETE ON tiers REFERENCING OLD TABLE AS old
 CREATE TRIGGER ledger_mark_manual AFTER INSERT ON ledger
     FOR EACH ROW WHEN (NEW.origin = 'manual') EXECUTE FUNCTION accrue_mark_manual();
 
-GRANT SELECT ON account_changes, account_state TO accrue_view;
+GRANT SELECT ON account_changes, account_state, ledger_totals TO accrue_view;
+GRANT INSERT, UPDATE ON ledger_totals TO accrue_maint, accrue_batch;
 GRANT INSERT ON account_changes TO accrue_maint;
 GRANT SELECT, INSERT, UPDATE, DELETE ON account_changes, account_state TO accrue_batch;
 GRANT USAGE ON SEQUENCE account_changes_change_id_seq TO accrue_maint, accrue_batch;
