@@ -1,11 +1,13 @@
 #include "account.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lots.h"
 #include "mem.h"
+#include "sbuf.h"
 #include "money.h"
 #include "tiered.h"
 
@@ -43,6 +45,7 @@ struct inv {
 	int had_close_earn;     /* the ledger holds close earnings for it */
 	int has_cancel;
 	date_t cancel;          /* date of the cancellation reversal */
+	int ck_keep;            /* goes into the checkpoint being taken */
 };
 
 enum ev_type {
@@ -65,6 +68,20 @@ struct keyed {
 	long first;             /* order of first appearance */
 	int64_t pending, usable;
 	int matched;
+};
+
+/* An invoice as a checkpoint keeps it: what the rules still need of it. */
+struct ck_inv {
+	char number[ACCT_KEY];
+	char customer[ACCT_KEY];
+	date_t date;
+	int64_t total_cents, eligible, credited, earned, forfeited;
+	int64_t rate_ppm, factor_cents;
+	int is_factor, has_tier;
+	char tier[TIERS_NAME_SIZE];
+	int state, exempt, cancelled, has_cancel, has_paid, reward;
+	date_t cancel, paid;
+	int64_t paid_cents, credit_cents;  /* through the day, when not paid in full */
 };
 
 struct account_sim {
@@ -96,14 +113,35 @@ struct account_sim {
 	long refused;           /* redemptions refused by this replay */
 	int has_next_event;     /* account_next_event */
 	date_t next_event;
+
+	/* checkpoints (account_checkpoint) */
+	struct ck_inv *ck;      /* invoices of the checkpoint resumed from */
+	size_t nck, capck;
+	date_t ck_day;
+	int64_t ck_cumulative;
+	int resumed;            /* docs [0, nsynth) stand for the checkpoint's invoices */
+	size_t nsynth;
+	struct acct_doc *mdocs; /* the checkpoint's invoices, then in->docs */
+	size_t capmdocs;
+	struct acct_input in_copy;
+	date_t snap_day;        /* the day the new checkpoint is taken at */
+	int want_snap, snapped;
+	struct sbuf snap;       /* the new checkpoint, when has_snap */
+	int has_snap;
 	int oom;
 };
 
 static void find_next_event(struct account_sim *s);
 
+#define CK_MAX ((size_t)64 << 20)  /* a checkpoint's text at most */
+
 struct account_sim *account_sim_new(void)
 {
-	return calloc(1, sizeof(struct account_sim));
+	struct account_sim *s = calloc(1, sizeof(struct account_sim));
+
+	if (s)
+		sbuf_init(&s->snap, CK_MAX);
+	return s;
 }
 
 void account_sim_free(struct account_sim *s)
@@ -118,6 +156,9 @@ void account_sim_free(struct account_sim *s)
 	free(s->kt);
 	free(s->ke);
 	lots_free(&s->lots);
+	free(s->ck);
+	free(s->mdocs);
+	sbuf_free(&s->snap);
 	free(s);
 }
 
@@ -679,7 +720,7 @@ static int setup_invoices(struct account_sim *s)
 {
 	const struct acct_input *in = s->in;
 	const struct acct_program *p = in->program;
-	int64_t cumulative = 0;
+	int64_t cumulative = s->resumed ? s->ck_cumulative : 0;
 
 	if (mem_grow((void **)&s->doc_inv, &s->capdoc, in->ndocs + 1, sizeof(int)) ||
 	    mem_grow((void **)&s->by_number, &s->capnum, in->ndocs + 1, sizeof(int)) ||
@@ -700,6 +741,34 @@ static int setup_invoices(struct account_sim *s)
 
 		if (d->is_credit)
 			continue;
+		if (i < s->nsynth) {
+			/* an invoice of the checkpoint: as the replay left it */
+			const struct ck_inv *k = &s->ck[i];
+
+			v = &s->invs[s->ninvs];
+			memset(v, 0, sizeof(*v));
+			v->doc = (int)i;
+			v->earns = 1;
+			v->eligible = k->eligible;
+			v->credited = k->credited;
+			v->earned = k->earned;
+			v->forfeited = k->forfeited;
+			v->rate_ppm = k->rate_ppm;
+			v->factor_cents = k->factor_cents;
+			v->is_factor = k->is_factor;
+			v->has_tier = k->has_tier;
+			set_str(v->tier, sizeof(v->tier), k->tier);
+			v->state = k->state;
+			v->exempt = k->exempt;
+			v->had_close_earn = 1;
+			v->has_cancel = k->has_cancel;
+			v->cancel = k->cancel;
+			v->has_paid = k->has_paid;
+			v->paid = k->paid;
+			v->reward_touched = k->has_paid && k->reward;
+			s->doc_inv[i] = (int)s->ninvs++;
+			continue;
+		}
 		if (!d->cancelled) {
 			/* activity for the inactivity rule: any posted invoice */
 			ev_push(s, EV_EARN, d->date, -1, (int)i);
@@ -789,7 +858,8 @@ static void setup_events(struct account_sim *s)
 
 		if (d->cancelled && !v->had_close_earn)
 			continue;  /* cancelled before it ever earned: nothing */
-		ev_push(s, EV_EARN, d->date, (int)i, v->doc);
+		if ((size_t)v->doc >= s->nsynth)
+			ev_push(s, EV_EARN, d->date, (int)i, v->doc);
 		if (d->cancelled) {
 			date_t c = v->has_cancel ? v->cancel : in->as_of;
 			ev_push(s, EV_CANCEL, c < d->date ? d->date : c, (int)i, v->doc);
@@ -845,6 +915,22 @@ static void setup_events(struct account_sim *s)
 			pe[npe].seq = (long)npe;
 			npe++;
 		}
+		/* a checkpoint's invoice not yet paid in full: what was paid
+		 * and credited through its day */
+		for (size_t i = 0; i < s->nsynth; i++) {
+			const struct ck_inv *k = &s->ck[i];
+
+			if (k->has_paid || (!k->paid_cents && !k->credit_cents) || s->doc_inv[i] < 0)
+				continue;
+			if (mem_grow((void **)&pe, &cappe, npe + 1, sizeof(*pe))) {
+				s->oom = 1;
+				free(pe);
+				return;
+			}
+			pe[npe] = (struct pay_ev){s->doc_inv[i], s->ck_day, k->paid_cents,
+						  k->credit_cents, (long)npe};
+			npe++;
+		}
 		if (npe)
 			qsort(pe, npe, sizeof(*pe), pay_ev_cmp);
 		for (size_t i = 0; i < npe;) {
@@ -876,6 +962,9 @@ static void setup_events(struct account_sim *s)
 			if (vi >= 0 && a->reward && s->invs[vi].has_paid && a->date <= s->invs[vi].paid)
 				s->invs[vi].reward_touched = 1;
 		}
+		for (size_t i = 0; i < s->nsynth; i++)
+			if (s->doc_inv[i] >= 0 && s->ck[i].reward && s->invs[s->doc_inv[i]].has_paid)
+				s->invs[s->doc_inv[i]].reward_touched = 1;
 	}
 	if (p->on_payment) {
 		for (size_t i = 0; i < s->ninvs; i++) {
@@ -1018,6 +1107,340 @@ static int diff(struct account_sim *s)
 	return 0;
 }
 
+
+/* -- checkpoints ------------------------------------------------------------- */
+/*
+ * A checkpoint is the replay's state at the end of a day D: balances, the
+ * lots left, the last invoice date for inactivity, the cumulative spend
+ * that picks the next invoice's tier, and every invoice the rules can still
+ * reach without new data dated on or before D — pending ones, cancelled
+ * ones whose reversal is still ahead, and those that facts dated after D
+ * (credit notes, allocations, manual expiries and reversals) name.  Resumed
+ * from it, with only the facts dated after D, a replay makes exactly the
+ * entries dated after D that a whole replay makes.  Any new fact dated on
+ * or before D makes the caller replay the whole history instead (SPEC §8:
+ * the writers mark the account from that date).
+ *
+ * Text, one line: "c1" and numbers separated by spaces, strings in hex.
+ */
+
+static void ck_hex(struct sbuf *b, const char *str)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	sbuf_addc(b, ' ');
+	if (!*str) {
+		sbuf_addc(b, '-');
+		return;
+	}
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+		sbuf_addc(b, digits[*p >> 4]);
+		sbuf_addc(b, digits[*p & 15]);
+	}
+}
+
+static void ck_num(struct sbuf *b, long long v)
+{
+	sbuf_addf(b, " %lld", v);
+}
+
+struct ck_reader {
+	const char *p;
+	int bad;
+};
+
+static long long ck_read_num(struct ck_reader *r)
+{
+	char *end;
+	long long v;
+
+	while (*r->p == ' ')
+		r->p++;
+	v = strtoll(r->p, &end, 10);
+	if (end == r->p)
+		r->bad = 1;
+	r->p = end;
+	return v;
+}
+
+static void ck_read_str(struct ck_reader *r, char *dst, size_t n)
+{
+	size_t k = 0;
+
+	while (*r->p == ' ')
+		r->p++;
+	if (*r->p == '-') {
+		r->p++;
+		dst[0] = '\0';
+		return;
+	}
+	while (isxdigit((unsigned char)r->p[0]) && isxdigit((unsigned char)r->p[1])) {
+		int hi = isdigit((unsigned char)r->p[0]) ? r->p[0] - '0' : (r->p[0] | 32) - 'a' + 10;
+		int lo = isdigit((unsigned char)r->p[1]) ? r->p[1] - '0' : (r->p[1] | 32) - 'a' + 10;
+
+		if (k + 1 >= n) {
+			r->bad = 1;
+			return;
+		}
+		dst[k++] = (char)(hi * 16 + lo);
+		r->p += 2;
+	}
+	if (k == 0)
+		r->bad = 1;
+	dst[k] = '\0';
+}
+
+/* Read a checkpoint into s (lots, balances, s->ck).  0, -1 when malformed
+ * or out of memory. */
+static int ck_load(struct account_sim *s, const char *text)
+{
+	struct ck_reader r = {text, 0};
+	long long nlots, ninvs;
+
+	if (strncmp(text, "c1", 2) != 0)
+		return -1;
+	r.p += 2;
+	s->ck_day = (date_t)ck_read_num(&r);
+	s->pending_bal = ck_read_num(&r);
+	s->usable_bal = ck_read_num(&r);
+	s->has_last_invoice = (int)ck_read_num(&r);
+	s->last_invoice = (date_t)ck_read_num(&r);
+	s->lost_done = (int)ck_read_num(&r);
+	s->ck_cumulative = ck_read_num(&r);
+	nlots = ck_read_num(&r);
+	ninvs = ck_read_num(&r);
+	if (r.bad || nlots < 0 || ninvs < 0 || nlots > 10000000 || ninvs > 10000000)
+		return -1;
+	lots_reset(&s->lots);
+	for (long long i = 0; i < nlots && !r.bad; i++) {
+		struct lot l;
+
+		memset(&l, 0, sizeof(l));
+		l.opened = (date_t)ck_read_num(&r);
+		l.has_last = (int)ck_read_num(&r);
+		l.last_day = (date_t)ck_read_num(&r);
+		l.units = ck_read_num(&r);
+		ck_read_str(&r, l.document, sizeof(l.document));
+		ck_read_str(&r, l.customer, sizeof(l.customer));
+		if (!r.bad && l.units > 0 && lots_add(&s->lots, &l))
+			return -1;
+	}
+	s->lots.debt = ck_read_num(&r);
+	if (mem_grow((void **)&s->ck, &s->capck, (size_t)ninvs + 1, sizeof(*s->ck)))
+		return -1;
+	for (long long i = 0; i < ninvs && !r.bad; i++) {
+		struct ck_inv *k = &s->ck[i];
+
+		memset(k, 0, sizeof(*k));
+		ck_read_str(&r, k->number, sizeof(k->number));
+		ck_read_str(&r, k->customer, sizeof(k->customer));
+		k->date = (date_t)ck_read_num(&r);
+		k->total_cents = ck_read_num(&r);
+		k->eligible = ck_read_num(&r);
+		k->credited = ck_read_num(&r);
+		k->earned = ck_read_num(&r);
+		k->forfeited = ck_read_num(&r);
+		k->rate_ppm = ck_read_num(&r);
+		k->factor_cents = ck_read_num(&r);
+		k->is_factor = (int)ck_read_num(&r);
+		k->has_tier = (int)ck_read_num(&r);
+		ck_read_str(&r, k->tier, sizeof(k->tier));
+		k->state = (int)ck_read_num(&r);
+		k->exempt = (int)ck_read_num(&r);
+		k->cancelled = (int)ck_read_num(&r);
+		k->has_cancel = (int)ck_read_num(&r);
+		k->cancel = (date_t)ck_read_num(&r);
+		k->has_paid = (int)ck_read_num(&r);
+		k->paid = (date_t)ck_read_num(&r);
+		k->reward = (int)ck_read_num(&r);
+		k->paid_cents = ck_read_num(&r);
+		k->credit_cents = ck_read_num(&r);
+	}
+	while (*r.p == ' ')
+		r.p++;
+	if (r.bad || *r.p)
+		return -1;
+	s->nck = (size_t)ninvs;
+	return 0;
+}
+
+/* Resume: the checkpoint's invoices become the first documents (all dated
+ * on or before its day, so the order by date holds), the input's follow. */
+static int ck_resume(struct account_sim *s, const struct acct_input *in)
+{
+	size_t n;
+
+	if (ck_load(s, in->checkpoint))
+		return -1;
+	n = s->nck + in->ndocs;
+	if (mem_grow((void **)&s->mdocs, &s->capmdocs, n + 1, sizeof(*s->mdocs)))
+		return -1;
+	for (size_t i = 0; i < s->nck; i++) {
+		struct acct_doc *d = &s->mdocs[i];
+		const struct ck_inv *k = &s->ck[i];
+
+		memset(d, 0, sizeof(*d));
+		set_str(d->number, sizeof(d->number), k->number);
+		set_str(d->customer, sizeof(d->customer), k->customer);
+		d->date = k->date;
+		d->total_cents = k->total_cents;
+		d->net_cents = k->eligible;
+		d->cancelled = k->cancelled;
+	}
+	if (in->ndocs)
+		memcpy(s->mdocs + s->nck, in->docs, in->ndocs * sizeof(*in->docs));
+	s->in_copy = *in;
+	s->in_copy.docs = s->mdocs;
+	s->in_copy.ndocs = n;
+	s->in = &s->in_copy;
+	s->nsynth = s->nck;
+	s->resumed = 1;
+	return 0;
+}
+
+/* Does a fact dated after `day` name the invoice of doc index di? */
+static int ck_named_later(const struct account_sim *s, int di, date_t day)
+{
+	const struct acct_input *in = s->in;
+	const char *number = in->docs[di].number;
+
+	for (size_t i = 0; i < in->ndocs; i++)
+		if (in->docs[i].is_credit && in->docs[i].date > day &&
+		    strcmp(in->docs[i].original, number) == 0)
+			return 1;
+	for (size_t i = 0; i < in->nallocs; i++)
+		if (in->allocs[i].date > day && strcmp(in->allocs[i].invoice, number) == 0)
+			return 1;
+	for (size_t i = 0; i < in->nentries; i++) {
+		const struct acct_entry *e = &in->entries[i];
+
+		if (!e->by_close && e->date > day && (e->document[0] == 'E' || e->document[0] == 'R') &&
+		    strcmp(e->document + 1, number) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The state at the end of `day`, while the replay stands there. */
+static void ck_take(struct account_sim *s, date_t day)
+{
+	const struct acct_input *in = s->in;
+	const struct acct_program *p = in->program;
+	struct sbuf *b = &s->snap;
+	int64_t cumulative = s->resumed ? s->ck_cumulative : 0;
+	size_t nlots = 0, ninvs = 0;
+
+	s->snapped = 1;
+	sbuf_reset(b);
+	/* the tier spend: every posted invoice through the day, as
+	 * setup_invoices counts it */
+	for (size_t i = s->nsynth; i < in->ndocs; i++) {
+		const struct acct_doc *d = &in->docs[i];
+
+		if (d->date <= day && s->doc_inv[i] >= 0 && !d->cancelled)
+			cumulative += p->basis_total ? d->total_cents : d->net_cents;
+	}
+	for (size_t i = 0; i < s->lots.n; i++)
+		nlots += s->lots.v[i].units > 0;
+	for (size_t i = 0; i < s->ninvs; i++) {
+		const struct inv *v = &s->invs[i];
+		const struct acct_doc *d = &in->docs[v->doc];
+
+		if (d->date > day)
+			continue;
+		s->invs[i].ck_keep = v->state == ST_PENDING ||
+			(d->cancelled && (v->state == ST_VESTED)) ||
+			ck_named_later(s, v->doc, day);
+		ninvs += s->invs[i].ck_keep;
+	}
+	sbuf_adds(b, "c1");
+	ck_num(b, day);
+	ck_num(b, s->pending_bal);
+	ck_num(b, s->usable_bal);
+	ck_num(b, s->has_last_invoice);
+	ck_num(b, s->last_invoice);
+	ck_num(b, s->lost_done);
+	ck_num(b, cumulative);
+	ck_num(b, (long long)nlots);
+	ck_num(b, (long long)ninvs);
+	for (size_t i = 0; i < s->lots.n; i++) {
+		const struct lot *l = &s->lots.v[i];
+
+		if (l->units <= 0)
+			continue;
+		ck_num(b, l->opened);
+		ck_num(b, l->has_last);
+		ck_num(b, l->last_day);
+		ck_num(b, l->units);
+		ck_hex(b, l->document);
+		ck_hex(b, l->customer);
+	}
+	ck_num(b, s->lots.debt);
+	for (size_t i = 0; i < s->ninvs; i++) {
+		const struct inv *v = &s->invs[i];
+		const struct acct_doc *d = &in->docs[v->doc];
+		int64_t paid = 0, credit = 0;
+		int reward = 0, has_paid = v->has_paid && v->paid <= day;
+
+		if (d->date > day || !v->ck_keep)
+			continue;
+		if ((size_t)v->doc < s->nsynth && !s->ck[v->doc].has_paid) {
+			paid = s->ck[v->doc].paid_cents;
+			credit = s->ck[v->doc].credit_cents;
+			reward = s->ck[v->doc].reward;
+		}
+		for (size_t k = 0; k < in->nallocs; k++) {
+			const struct acct_alloc *a = &in->allocs[k];
+
+			if (a->date <= day && strcmp(a->invoice, d->number) == 0) {
+				paid += a->amount_cents;
+				reward |= a->reward;
+			}
+		}
+		for (size_t k = s->nsynth; k < in->ndocs; k++) {
+			const struct acct_doc *cn = &in->docs[k];
+
+			if (cn->is_credit && !cn->cancelled && cn->date <= day &&
+			    strcmp(cn->original, d->number) == 0)
+				credit += cn->total_cents;
+		}
+		if (has_paid)
+			reward = v->reward_touched;
+		ck_hex(b, d->number);
+		ck_hex(b, d->customer);
+		ck_num(b, d->date);
+		ck_num(b, d->total_cents);
+		ck_num(b, v->eligible);
+		ck_num(b, v->credited);
+		ck_num(b, v->earned);
+		ck_num(b, v->forfeited);
+		ck_num(b, v->rate_ppm);
+		ck_num(b, v->factor_cents);
+		ck_num(b, v->is_factor);
+		ck_num(b, v->has_tier);
+		ck_hex(b, v->tier);
+		ck_num(b, v->state);
+		ck_num(b, v->exempt);
+		ck_num(b, d->cancelled);
+		/* a cancellation still ahead is posted on the date this
+		 * replay gives it */
+		ck_num(b, d->cancelled ? 1 : v->has_cancel);
+		ck_num(b, v->has_cancel ? v->cancel : in->as_of);
+		ck_num(b, has_paid);
+		ck_num(b, has_paid ? v->paid : 0);
+		ck_num(b, reward);
+		ck_num(b, has_paid ? 0 : paid);
+		ck_num(b, has_paid ? 0 : credit);
+	}
+	/* sbuf refuses past its cap: a checkpoint cut short is none */
+	s->has_snap = b->len + 64 < CK_MAX;
+}
+
+const char *account_checkpoint(const struct account_sim *s)
+{
+	return s->has_snap ? sbuf_str(&s->snap) : NULL;
+}
+
 /* -- the close --------------------------------------------------------------- */
 
 int account_close(struct account_sim *s, const struct acct_input *in,
@@ -1037,8 +1460,23 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 	s->oom = 0;
 	s->has_accrual = 0;
 	lots_reset(&s->lots);
+	s->resumed = 0;
+	s->nsynth = 0;
+	s->nck = 0;
+	s->snapped = 0;
+	s->has_snap = 0;
+	sbuf_reset(&s->snap);
 
 	s->nstored = 0;
+	if (in->checkpoint && *in->checkpoint && !in->accrual_only) {
+		if (ck_resume(s, in))
+			return -2;
+		in = s->in;
+	}
+	/* a checkpoint a month back: late documents rarely reach before it */
+	s->snap_day = in->as_of - (in->checkpoint_lag > 0 ? in->checkpoint_lag : ACCT_CHECKPOINT_LAG);
+	s->want_snap = in->program->earning == EARN_PER_INVOICE && !in->accrual_only &&
+		       (!s->resumed || s->snap_day > s->ck_day);
 	if (setup_invoices(s) || stored_entries(s))
 		return -1;
 	if (in->accrual_only) {
@@ -1059,6 +1497,10 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 		struct event ev = ev_pop(s);
 		struct inv *v = ev.inv >= 0 ? &s->invs[ev.inv] : NULL;
 
+		if (s->want_snap && !s->snapped && ev.date > s->snap_day) {
+			advance_to(s, s->snap_day);
+			ck_take(s, s->snap_day);
+		}
 		/* A posted invoice dated the day inactivity would strike is
 		 * activity of that day: B > L + N no longer holds (SPEC §5). */
 		if (ev.type == EV_EARN && !v) {
@@ -1098,12 +1540,25 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 			break;
 		}
 	}
+	if (s->want_snap && !s->snapped) {
+		advance_to(s, s->snap_day);
+		ck_take(s, s->snap_day);
+	}
 	advance_to(s, in->as_of);
 	if (s->oom || diff(s))
 		return -1;
 	if (s->has_accrual)
 		out->entry(out->ctx, &s->accrual);
 	find_next_event(s);
+	if (s->resumed && !s->want_snap && !s->snapped) {
+		/* too soon for a new one: the one resumed from stands */
+		sbuf_reset(&s->snap);
+		s->has_snap = sbuf_adds(&s->snap, in->checkpoint) == 0;
+	}
+	/* a refused redemption is tried again as of its own date: the next
+	 * replay must see it, so no checkpoint passes it */
+	if (s->refused || s->oom)
+		s->has_snap = 0;
 	return 0;
 }
 
@@ -1151,4 +1606,14 @@ static void find_next_event(struct account_sim *s)
 	}
 	s->next_event = best;
 	s->has_next_event = has;
+}
+
+date_t account_checkpoint_day(const char *checkpoint)
+{
+	struct ck_reader r = {checkpoint, 0};
+
+	if (strncmp(checkpoint, "c1", 2) != 0)
+		return 0;
+	r.p += 2;
+	return (date_t)ck_read_num(&r);
 }

@@ -122,7 +122,16 @@ struct acct_input {
 	 * tiered accrual, from the fiscal year's sales (docs may be one summed
 	 * row per month or year) and the year's accruals (entries). */
 	int accrual_only;
+	/* The state at the end of a day before as_of, from account_checkpoint
+	 * of an earlier replay, or NULL: replay the whole history.  With one,
+	 * docs, allocs and entries hold only what is dated after that day. */
+	const char *checkpoint;
+	int checkpoint_lag;     /* days before as_of to take the next one at;
+				 * 0: ACCT_CHECKPOINT_LAG */
 };
+
+/* A replay takes its checkpoint this many days before its as_of. */
+#define ACCT_CHECKPOINT_LAG 31
 
 struct acct_output {
 	/* A new entry to post, in posting order. */
@@ -140,7 +149,8 @@ struct account_sim;  /* working memory, reused account after account */
 struct account_sim *account_sim_new(void);
 void account_sim_free(struct account_sim *s);
 
-/* Replay one account and emit its differences.  0, or -1 out of memory. */
+/* Replay one account and emit its differences.  0; -1 out of memory; -2 a
+ * checkpoint that cannot be read. */
 int account_close(struct account_sim *s, const struct acct_input *in,
 		  const struct acct_output *out);
 
@@ -151,5 +161,13 @@ int account_close(struct account_sim *s, const struct acct_input *in,
  * (tried again by every close, a re-run of the same date included).  1 with *next set, 0 when nothing ever will.
  * An account whose data changes is brought up to date whatever this says. */
 int account_next_event(const struct account_sim *s, date_t *next);
+
+/* After account_close: the account's state at the end of a day about a
+ * month before as_of, for the next replay to start from (acct_input
+ * checkpoint), or NULL when there is none to keep (a tiered program, a
+ * refused redemption).  Valid until the next account_close; its day is
+ * account_checkpoint_day. */
+const char *account_checkpoint(const struct account_sim *s);
+date_t account_checkpoint_day(const char *checkpoint);
 
 #endif

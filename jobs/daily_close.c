@@ -71,8 +71,11 @@ struct close {
 	int month_end;          /* month-end: tiered accruals, period closed */
 	int full;               /* --full: every account, not only changed or due ones */
 	int accrual_pass;       /* month-end: the accounts only the accrual reaches */
-	long long n_changed, n_due, n_accrual, n_accr_total;
+	long long n_changed, n_due, n_resumed, n_accrual, n_accr_total;
 	FILE *state;            /* account_state rows of the accounts replayed */
+	struct sbuf ckpt;       /* the account's checkpoint, when has_ckpt */
+	int has_ckpt;
+	struct sbuf staterow;
 	char period[8];         /* YYYY-MM */
 	int sums;               /* the stream sums tiered accounts' sales (stream_agg_sql) */
 	long long warnings;
@@ -159,21 +162,23 @@ static void on_refusal(void *ctx, const struct acct_alloc *a, const char *why)
  * only the month-end accrual, whose new lot may come first). */
 static int state_row(struct close *c)
 {
-	char line[ACCT_KEY * 2 + 64], d[DATE_FMT_SIZE];
-	struct sbuf b;
+	char d[DATE_FMT_SIZE], k[DATE_FMT_SIZE];
+	struct sbuf *b = &c->staterow;
+	const char *ck = c->accrual_pass ? NULL : account_checkpoint(c->sim);
 	date_t next;
 	int has = account_next_event(c->sim, &next), rc = 0;
 
 	if (!c->state || (c->accrual_pass && !has))
 		return 0;
-	sbuf_init(&b, sizeof(line));
-	if (db_copy_field(&b, c->account) ||
-	    sbuf_addf(&b, "\t%s\t%s\n", has ? date_format(next, d) : "\\N",
-		      c->accrual_pass ? "f" : "t"))
+	sbuf_reset(b);
+	if (db_copy_field(b, c->account) ||
+	    sbuf_addf(b, "\t%s\t%s\t%s\t", has ? date_format(next, d) : "\\N",
+		      c->accrual_pass ? "f" : "t",
+		      ck ? date_format(account_checkpoint_day(ck), k) : "\\N") ||
+	    db_copy_field(b, ck) || sbuf_addc(b, '\n'))
 		rc = -1;
-	else if (fwrite(b.p, 1, b.len, c->state) != b.len)
+	else if (fwrite(b->p, 1, b->len, c->state) != b->len)
 		rc = -1;
-	sbuf_free(&b);
 	return rc;
 }
 
@@ -205,8 +210,16 @@ static int account_flush(struct close *c)
 	in.month_end = c->month_end;
 	in.period = c->period;
 	in.accrual_only = c->accrual_pass;
-	if (account_close(c->sim, &in, &out))
+	in.checkpoint = c->has_ckpt ? sbuf_str(&c->ckpt) : NULL;
+	switch (account_close(c->sim, &in, &out)) {
+	case 0:
+		break;
+	case -2:
+		return err_set(c->e, EXIT_FAIL, "account %s: its checkpoint cannot be read; "
+			       "run the close with --full", c->account);
+	default:
 		return err_set(c->e, EXIT_FAIL, "out of memory replaying account %s", c->account);
+	}
 	if (c->accrual_pass)
 		c->n_accrual++;
 	else
@@ -215,6 +228,7 @@ static int account_flush(struct close *c)
 		return err_set(c->e, EXIT_FAIL, "cannot write the accounts' state to a temporary file");
 reset:
 	c->has_header = 0;
+	c->has_ckpt = 0;
 	c->prog = NULL;
 	c->ntiers = c->ndocs = c->nallocs = c->nentries = 0;
 	return 0;
@@ -235,6 +249,11 @@ static int take_row(struct close *c, char **f, int n)
 		c->has_header = 1;
 		c->prog = posting_prog(&c->post, F(6));
 		c->has_points_expiry = F(7) && date_parse(F(7), &c->points_expiry) == 0;
+		sbuf_reset(&c->ckpt);
+		c->has_ckpt = F(8) && sbuf_adds(&c->ckpt, F(8)) == 0;
+		if (F(8) && !c->has_ckpt)
+			return err_set(c->e, EXIT_FAIL, "account %s: its checkpoint is too large",
+				       c->account);
 		break;
 	case 1:
 		if (mem_grow((void **)&c->tiers, &c->captiers, c->ntiers + 1, sizeof(*c->tiers)))
@@ -312,20 +331,24 @@ static int take_row(struct close *c, char **f, int n)
  * (AGG_BRANCH); any other book the plain stream, which is a tenth faster
  * without the sums' joins and branch. */
 #define ACCT_PLAIN \
-	" acct AS (SELECT customer, account FROM work_customers)," \
-	" acc AS (SELECT c.customer AS account, c.program, c.points_expiry_date FROM customers c" \
-	"           JOIN work w ON w.account = c.customer" \
+	" acct AS (SELECT customer, account, since FROM work_customers)," \
+	ACC("work")
+/* The accounts, with the day of the checkpoint their replay resumes from
+ * (since; NULL: the whole history) and the checkpoint itself. */
+#define ACC(WORK) \
+	" acc AS (SELECT c.customer AS account, c.program, c.points_expiry_date, w.since," \
+	"                st.checkpoint" \
+	"           FROM customers c JOIN " WORK " w ON w.account = c.customer" \
+	"           LEFT JOIN account_state st ON st.account = c.customer AND w.since IS NOT NULL" \
 	"          WHERE c.parent IS NULL AND c.program IS NOT NULL)"
 /* AGG: which accounts get their sales summed. */
 #define ACCT_AGG(WORK, AGG) \
-	" acct AS (SELECT w.customer, w.account, " AGG " AS agg," \
+	" acct AS (SELECT w.customer, w.account, w.since, " AGG " AS agg," \
 	"                 g.earning, g.fiscal_year_start AS fys" \
 	"            FROM " WORK "_customers w" \
 	"            LEFT JOIN customers a ON a.customer = w.account" \
 	"            LEFT JOIN programs g ON g.program = a.program)," \
-	" acc AS (SELECT c.customer AS account, c.program, c.points_expiry_date FROM customers c" \
-	"           JOIN " WORK " w ON w.account = c.customer" \
-	"          WHERE c.parent IS NULL AND c.program IS NOT NULL)"
+	ACC(WORK)
 #define AGG_TIERED_ACTIVE \
 	"COALESCE(g.earning <> 'per_invoice' AND g.inactivity_days IS NULL, false)"
 /* A tiered account without an inactivity rule needs of its documents only
@@ -352,7 +375,7 @@ static int take_row(struct close *c, char **f, int n)
 #define HEAD_AND_TIERS \
 	" SELECT acc.account, 0 AS src, NULL::date AS d, NULL::text AS k1, NULL::text AS k2," \
 	"        0::bigint AS ord, acc.program AS c1, acc.points_expiry_date::text AS c2," \
-	"        NULL::text AS c3, NULL::text AS c4, NULL::text AS c5, NULL::text AS c6," \
+	"        acc.checkpoint AS c3, NULL::text AS c4, NULL::text AS c5, NULL::text AS c6," \
 	"        NULL::text AS c7, NULL::text AS c8, NULL::text AS c9, NULL::text AS c10," \
 	"        NULL::text AS c11, NULL::text AS c12" \
 	"   FROM acc" \
@@ -368,7 +391,8 @@ static int take_row(struct close *c, char **f, int n)
 	"        l.tier_factor_cents::text, l.pending_units::text, l.usable_units::text," \
 	"        l.expires_on::text" \
 	"   FROM ledger l JOIN acc ON acc.account = l.account AND acc.program = l.program" \
-	"   CROSS JOIN p WHERE l.entry_date <= p.as_of" WHERE
+	"   CROSS JOIN p WHERE l.entry_date <= p.as_of" \
+	"    AND l.entry_date > COALESCE(acc.since, '-infinity')" WHERE
 #define STREAM_SQL(ACCT, DOC_JOIN, AGG) \
 	"COPY (" \
 	" WITH p AS (SELECT current_setting('accrue.as_of')::date AS as_of)," \
@@ -380,13 +404,14 @@ static int take_row(struct close *c, char **f, int n)
 	"        CASE WHEN i.no_points THEN 't' ELSE 'f' END, i.original, NULL, NULL" \
 	"   FROM invoices i JOIN acct x ON x.customer = i.customer" DOC_JOIN " CROSS JOIN p" \
 	"  WHERE i.status <> 'unposted' AND i.doc_date <= p.as_of" \
+	"    AND i.doc_date > COALESCE(x.since, '-infinity')" \
 	AGG \
 	" UNION ALL" \
 	" SELECT x.account, 3, y.pay_date, y.payment, COALESCE(y.invoice, ''), 0, y.payment," \
 	"        COALESCE(y.invoice, ''), y.customer, y.pay_date::text, y.amount_cents::text," \
 	"        y.method, NULL, NULL, NULL, NULL, NULL, NULL" \
 	"   FROM payments y JOIN acct x ON x.customer = y.customer CROSS JOIN p" \
-	"  WHERE y.pay_date <= p.as_of" \
+	"  WHERE y.pay_date <= p.as_of AND y.pay_date > COALESCE(x.since, '-infinity')" \
 	LEDGER_BRANCH("") \
 	" ORDER BY 1, 2, 3, 4, 5, 6" \
 	") TO STDOUT"
@@ -535,8 +560,8 @@ static int pick_accounts(struct close *c, long long *total)
 	if (c->full)
 		rc = db_exec(c->r, c->e,
 			     "CREATE TEMP TABLE work ON COMMIT DROP AS"
-			     " SELECT customer AS account, 'full'::text AS why FROM customers"
-			     "  WHERE parent IS NULL AND program IS NOT NULL", 0, NULL);
+			     " SELECT customer AS account, 'full'::text AS why, NULL::date AS since"
+			     "   FROM customers WHERE parent IS NULL AND program IS NOT NULL", 0, NULL);
 	else
 		rc = db_exec(c->r, c->e,
 			     "CREATE TEMP TABLE work ON COMMIT DROP AS"
@@ -547,42 +572,50 @@ static int pick_accounts(struct close *c, long long *total)
 			     "          WHERE s.next_event <= p.as_of)"
 			     " SELECT c.customer AS account,"
 			     "        CASE WHEN c.customer IN (SELECT account FROM changed)"
-			     "             THEN 'changed' ELSE 'due' END AS why"
-			     "   FROM customers c"
+			     "             THEN 'changed' ELSE 'due' END AS why,"
+			     /* resume from the checkpoint unless a change reaches
+			      * back to its day */
+			     "        CASE WHEN NOT EXISTS (SELECT 1 FROM account_changes x"
+			     "                               WHERE x.account = c.customer"
+			     "                                 AND x.from_date <= s.checkpoint_day)"
+			     "             THEN s.checkpoint_day END AS since"
+			     "   FROM customers c LEFT JOIN account_state s ON s.account = c.customer"
 			     "  WHERE c.parent IS NULL AND c.program IS NOT NULL"
 			     "    AND c.customer IN (SELECT account FROM changed UNION SELECT account FROM due)",
 			     0, NULL);
 	if (rc || (rc = db_exec(c->r, c->e, "CREATE UNIQUE INDEX ON work (account)", 0, NULL)) ||
 	    (rc = db_exec(c->r, c->e, "ANALYZE work", 0, NULL)) ||
 	    (rc = customers_of(c, "CREATE TEMP TABLE work_customers ON COMMIT DROP AS"
-				  " SELECT account AS customer, account FROM work UNION ALL"
-				  " SELECT k.customer, w.account FROM work w"
+				  " SELECT account AS customer, account, since FROM work UNION ALL"
+				  " SELECT k.customer, w.account, w.since FROM work w"
 				  "   JOIN customers k ON k.parent = w.account",
 			       "CREATE INDEX ON work_customers (customer)", "ANALYZE work_customers")))
 		return rc;
 	if (c->month_end &&
 	    ((rc = db_exec(c->r, c->e,
 			   "CREATE TEMP TABLE accr ON COMMIT DROP AS"
-			   " SELECT c.customer AS account FROM customers c"
+			   " SELECT c.customer AS account, NULL::date AS since FROM customers c"
 			   "   JOIN programs g ON g.program = c.program"
 			   "  WHERE c.parent IS NULL AND g.earning <> 'per_invoice'"
 			   "    AND NOT EXISTS (SELECT 1 FROM work w WHERE w.account = c.customer)",
 			   0, NULL)) ||
 	     (rc = db_exec(c->r, c->e, "ANALYZE accr", 0, NULL)) ||
 	     (rc = customers_of(c, "CREATE TEMP TABLE accr_customers ON COMMIT DROP AS"
-				   " SELECT account AS customer, account FROM accr UNION ALL"
-				   " SELECT k.customer, w.account FROM accr w"
+				   " SELECT account AS customer, account, since FROM accr UNION ALL"
+				   " SELECT k.customer, w.account, w.since FROM accr w"
 				   "   JOIN customers k ON k.parent = w.account",
 				"CREATE INDEX ON accr_customers (customer)", "ANALYZE accr_customers"))))
 		return rc;
 	r = db_query(c->r, c->e,
 		     "SELECT count(*) FILTER (WHERE why = 'changed'),"
-		     "       count(*) FILTER (WHERE why = 'due'), count(*) FROM work", 0, NULL);
+		     "       count(*) FILTER (WHERE why = 'due'), count(*),"
+		     "       count(*) FILTER (WHERE since IS NOT NULL) FROM work", 0, NULL);
 	if (!r)
 		return c->e->exit;
 	c->n_changed = atoll(PQgetvalue(r, 0, 0));
 	c->n_due = atoll(PQgetvalue(r, 0, 1));
 	*total = atoll(PQgetvalue(r, 0, 2));
+	c->n_resumed = atoll(PQgetvalue(r, 0, 3));
 	PQclear(r);
 	if (!c->full) {
 		if (!(r = db_query(c->r, c->e,
@@ -625,7 +658,8 @@ static int save_state(struct close *c)
 		return err_set(c->e, EXIT_FAIL, "cannot read back the accounts' state");
 	if ((rc = db_exec(c->w, c->e,
 			  "CREATE TEMP TABLE new_state (account text COLLATE \"C\", next_event date,"
-			  " replayed boolean) ON COMMIT DROP", 0, NULL)) ||
+			  " replayed boolean, checkpoint_day date, checkpoint text) ON COMMIT DROP",
+			  0, NULL)) ||
 	    (rc = db_copy_begin(c->w, c->e, "COPY new_state FROM STDIN")))
 		return rc;
 	while ((n = fread(buf, 1, sizeof(buf), c->state)) > 0)
@@ -643,10 +677,14 @@ static int save_state(struct close *c)
 		return rc;
 	date_format(c->as_of, d);
 	if ((rc = db_exec(c->w, c->e,
-			  "INSERT INTO account_state AS s (account, next_event, closed_through)"
-			  " SELECT account, next_event, $1::date FROM new_state WHERE replayed"
+			  "INSERT INTO account_state AS s (account, next_event, closed_through,"
+			  "                                checkpoint_day, checkpoint)"
+			  " SELECT account, next_event, $1::date, checkpoint_day, checkpoint"
+			  "   FROM new_state WHERE replayed"
 			  " ON CONFLICT (account) DO UPDATE"
 			  "   SET next_event = EXCLUDED.next_event,"
+			  "       checkpoint_day = EXCLUDED.checkpoint_day,"
+			  "       checkpoint = EXCLUDED.checkpoint,"
 			  "       closed_through = greatest(s.closed_through, EXCLUDED.closed_through),"
 			  "       updated_at = now()", 1, p)) ||
 	    (rc = db_exec(c->w, c->e,
@@ -713,8 +751,9 @@ static void summary(struct close *c)
 	if (c->full)
 		printf("accounts brought up to date: %lld (--full: every account)\n", c->accounts);
 	else
-		printf("accounts brought up to date: %lld (changed %lld, event due %lld)\n",
-		       c->accounts, c->n_changed, c->n_due);
+		printf("accounts brought up to date: %lld (changed %lld, event due %lld);"
+		       " from a checkpoint: %lld\n", c->accounts, c->n_changed, c->n_due,
+		       c->n_resumed);
 	if (c->month_end)
 		printf("accounts with only the month-end accrual: %lld\n", c->n_accrual);
 	posting_print_kinds(&c->post);
@@ -896,10 +935,11 @@ static int close_run(struct close *c, struct app *a)
 		db_exec(c->w, c->e, "ROLLBACK", 0, NULL);
 	} else {
 		snprintf(counts, sizeof(counts),
-			 "{\"accounts\": %lld, \"changed\": %lld, \"due\": %lld, \"full\": %s,"
+			 "{\"accounts\": %lld, \"changed\": %lld, \"due\": %lld,"
+			 " \"from_checkpoint\": %lld, \"full\": %s,"
 			 " \"accrual_only\": %lld, \"entries\": %lld, \"journals\": %lld,"
 			 " \"refused\": %zu}",
-			 c->accounts, c->n_changed, c->n_due, c->full ? "true" : "false",
+			 c->accounts, c->n_changed, c->n_due, c->n_resumed, c->full ? "true" : "false",
 			 c->n_accrual, posting_count(&c->post), c->post.journals, c->nrefusals);
 		if ((rc = runs_done(c->w, c->e, c->run_id, counts)) ||
 		    (c->month_end && (rc = close_period(c))) ||
@@ -1048,6 +1088,8 @@ static int close_main(struct close *c0, struct app *a)
 	int rc;
 
 	c.e = &e;
+	sbuf_init(&c.ckpt, (size_t)64 << 20);
+	sbuf_init(&c.staterow, (size_t)130 << 20);
 	c.sim = account_sim_new();
 	if (!c.sim) {
 		err_set(&e, EXIT_FAIL, "out of memory");
@@ -1068,6 +1110,8 @@ static int close_main(struct close *c0, struct app *a)
 out:
 	if (c.state)
 		fclose(c.state);
+	sbuf_free(&c.ckpt);
+	sbuf_free(&c.staterow);
 	db_close(c.r);
 	account_sim_free(c.sim);
 	posting_free(&c.post);

@@ -29,11 +29,20 @@ CREATE INDEX account_changes_due ON account_changes (from_date, account);
 -- (an open invoice's payment deadline + 1, a lot's last usable day + 1,
 -- the inactivity date, the points expiry date + 1, the next close when a
 -- redemption stays refused).  NULL: nothing will.
+--
+-- checkpoint is the account's replay state at the end of checkpoint_day
+-- (core/account: balances, lots, the invoices the rules can still reach),
+-- about a month before the close that wrote it.  The next close resumes
+-- from it and reads only the facts dated after that day, unless a change
+-- dated on or before it has come since.  NULL: replay the whole history.
 CREATE TABLE account_state (
     account         text COLLATE "C" PRIMARY KEY,
     next_event      date,
     closed_through  date NOT NULL,
-    updated_at      timestamptz NOT NULL DEFAULT now()
+    checkpoint_day  date,
+    checkpoint      text,
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    CHECK ((checkpoint_day IS NULL) = (checkpoint IS NULL))
 );
 CREATE INDEX account_state_next_event ON account_state (next_event) WHERE next_event IS NOT NULL;
 
@@ -60,17 +69,23 @@ SELECT customer, '-infinity', '-infinity', 'migrate'
   FROM customers WHERE parent IS NULL AND program IS NOT NULL;
 
 -- Documents and payments: the account of their customer, from the first
--- to the last date among the rows the statement wrote (old and new).
+-- to the last date among the rows the statement wrote (old and new).  A
+-- credit note reaches back to its original's date: it recomputes that
+-- invoice.
 CREATE FUNCTION accrue_mark_invoices() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO account_changes (account, from_date, to_date, source)
-    SELECT COALESCE(c.parent, c.customer), min(n.doc_date), max(n.doc_date), 'invoices'
+    SELECT COALESCE(c.parent, c.customer), min(least(n.doc_date, o.doc_date)), max(n.doc_date),
+           'invoices'
       FROM new_rows n JOIN customers c ON c.customer = n.customer
+      LEFT JOIN invoices o ON o.invoice = n.original
      GROUP BY 1;
     IF TG_OP = 'UPDATE' THEN
         INSERT INTO account_changes (account, from_date, to_date, source)
-        SELECT COALESCE(c.parent, c.customer), min(o.doc_date), max(o.doc_date), 'invoices'
-          FROM old_rows o JOIN customers c ON c.customer = o.customer
+        SELECT COALESCE(c.parent, c.customer), min(least(r.doc_date, o.doc_date)),
+               max(r.doc_date), 'invoices'
+          FROM old_rows r JOIN customers c ON c.customer = r.customer
+          LEFT JOIN invoices o ON o.invoice = r.original
          GROUP BY 1;
     END IF;
     RETURN NULL;
@@ -141,13 +156,17 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- A manual entry (adjust, import adjustments): its account from its date.
--- The closes' own entries (origin close, month_end) bring an account up to
--- date rather than change it, and mark nothing.
+-- A manual entry (adjust, import adjustments): its account from its date;
+-- a manual expiry or reversal of an invoice's expiry from the start (it
+-- acts on an invoice of any date).  The closes' own entries (origin close,
+-- month_end) bring an account up to date rather than change it, and mark
+-- nothing.
 CREATE FUNCTION accrue_mark_manual() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO account_changes (account, from_date, to_date, source)
-    VALUES (NEW.account, NEW.entry_date, NEW.entry_date, 'adjust');
+    VALUES (NEW.account,
+            CASE WHEN NEW.kind IN ('expire', 'reverse_expiry') THEN '-infinity' ELSE NEW.entry_date END,
+            NEW.entry_date, 'adjust');
     RETURN NULL;
 END $$;
 

@@ -43,6 +43,7 @@ struct fx {
 	size_t nentries;
 	int has_cap;
 	date_t cap;
+	int lag;                /* checkpoint lag, 0: the default */
 	struct account_sim *sim;
 
 	/* what the last run emitted */
@@ -267,6 +268,7 @@ static size_t close_at(struct fx *f, const char *as_of, int upto)
 	in.nallocs = na;
 	in.entries = entries;
 	in.nentries = ne;
+	in.checkpoint_lag = f->lag;
 
 	f->nout = 0;
 	f->nrefused = 0;
@@ -1296,6 +1298,149 @@ static void test_catch_up_daily(void **state)
 	teardown((void **)&daily);
 }
 
+/*
+ * A replay resumed from a checkpoint, given only the facts dated after its
+ * day, posts exactly what the whole replay posts (SPEC §8: the replay of
+ * one account does not grow with years of history).  Every day of the
+ * season: the whole replay, and one resumed from the checkpoint the day
+ * before left (taken `lag` days back), on the same ledger.
+ */
+static size_t close_resumed(struct fx *f, date_t b, const char *ck, int lag)
+{
+	struct acct_doc docs[MAXDOCS];
+	struct acct_alloc allocs[MAXALLOCS];
+	static struct acct_entry entries[MAXENTRIES];
+	size_t nd = 0, na = 0, ne = 0;
+	date_t day = account_checkpoint_day(ck);
+	struct acct_input in;
+	struct acct_output out = {.entry = on_entry, .refusal = on_refusal,
+				  .warning = on_warning, .ctx = f};
+
+	for (size_t i = 0; i < f->ndocs; i++)
+		if (f->docs[i].date > day && f->docs[i].date <= b)
+			docs[nd++] = f->docs[i];
+	for (size_t i = 0; i < f->nallocs; i++)
+		if (f->allocs[i].date > day && f->allocs[i].date <= b)
+			allocs[na++] = f->allocs[i];
+	for (size_t i = 0; i < f->nentries; i++)
+		if (f->entries[i].date > day && f->entries[i].date <= b)
+			entries[ne++] = f->entries[i];
+	qsort(docs, nd, sizeof(docs[0]), doc_cmp);
+	qsort(allocs, na, sizeof(allocs[0]), alloc_cmp);
+	memset(&in, 0, sizeof(in));
+	in.account = "C1";
+	in.as_of = b;
+	in.has_points_expiry = f->has_cap;
+	in.points_expiry = f->cap;
+	in.program = &f->prog;
+	in.tiers = f->tiers;
+	in.ntiers = f->ntiers;
+	in.docs = docs;
+	in.ndocs = nd;
+	in.allocs = allocs;
+	in.nallocs = na;
+	in.entries = entries;
+	in.nentries = ne;
+	in.checkpoint = ck;
+	in.checkpoint_lag = lag;
+	f->nout = 0;
+	f->nrefused = 0;
+	assert_int_equal(account_close(f->sim, &in, &out), 0);
+	return f->nout;
+}
+
+/* What the writers' marks make the close do (sql/004): a fact arriving on
+ * day d dated on or before the checkpoint's day — a credit note counts
+ * from its original's date, a manual expiry or reversal from the start —
+ * sends the account back to a whole replay. */
+static int marked_before(const struct fx *f, date_t d, const char *ck)
+{
+	date_t day = account_checkpoint_day(ck);
+
+	for (size_t i = 0; i < f->ndocs; i++) {
+		const struct acct_doc *x = &f->docs[i];
+
+		if (x->date != d || !x->is_credit || !x->original[0])
+			continue;
+		for (size_t k = 0; k < f->ndocs; k++)
+			if (!strcmp(f->docs[k].number, x->original) && f->docs[k].date <= day)
+				return 1;
+	}
+	for (size_t i = 0; i < f->nentries; i++)
+		if (!f->entries[i].by_close && f->entries[i].date == d &&
+		    (f->entries[i].kind == K_EXPIRE || f->entries[i].kind == K_REVERSE_EXPIRY))
+			return 1;
+	return 0;
+}
+
+static void resumed_season(struct fx *f, int refusals, int lag)
+{
+	char *ck = NULL, day[DATE_FMT_SIZE];
+	int resumed = 0;
+
+	f->lag = lag;
+	season(f);
+	if (!refusals) {
+		/* without P5 and P7 (refused: no checkpoint passes them) */
+		size_t k = 0;
+		for (size_t i = 0; i < f->nallocs; i++)
+			if (strcmp(f->allocs[i].payment, "P5") && strcmp(f->allocs[i].payment, "P7"))
+				f->allocs[k++] = f->allocs[i];
+		f->nallocs = k;
+	}
+	for (date_t d = D("2026-01-01"); d <= D("2026-05-31"); d++) {
+		char line[512];
+		char resumed_out[64][512];
+		size_t nr = 0;
+
+		if (ck && marked_before(f, d, ck)) {
+			free(ck);
+			ck = NULL;
+		}
+		if (ck) {
+			close_resumed(f, d, ck, lag);
+			assert_true(f->nout < 64);
+			for (size_t i = 0; i < f->nout; i++)
+				entry_text(&f->out[i], resumed_out[nr++], sizeof(resumed_out[0]));
+			resumed++;
+		}
+		fmt_date(d, day);
+		close_at(f, day, 1);
+		if (ck) {
+			if (f->nout != nr) {
+				dump(f);
+				fail_msg("%s: resumed from a checkpoint: %zu entries, whole: %zu", day,
+					 nr, f->nout);
+			}
+			for (size_t i = 0; i < nr; i++) {
+				entry_text(&f->out[i], line, sizeof(line));
+				if (strcmp(line, resumed_out[i]))
+					fail_msg("%s: resumed %s\n whole   %s", day, resumed_out[i], line);
+			}
+		}
+		free(ck);
+		ck = account_checkpoint(f->sim) ? strdup(account_checkpoint(f->sim)) : NULL;
+		feed(f);
+	}
+	free(ck);
+	if (getenv("TEST_VERBOSE"))
+		fprintf(stderr, "resumed on %d of 151 days (lag %d)\n", resumed, lag);
+	assert_true(resumed > 0);
+}
+
+static void test_checkpoint_resume_matches(void **state)
+{
+	struct fx *f = *state, *g;
+
+	resumed_season(f, 1, 3);
+	assert_int_equal(setup((void **)&g), 0);
+	resumed_season(g, 0, 3);
+	teardown((void **)&g);
+	assert_int_equal(setup((void **)&g), 0);
+	resumed_season(g, 0, 10);
+	teardown((void **)&g);
+}
+
 static void test_catch_up_gaps(void **state)
 {
 	static const char *const days[] = {
@@ -1534,6 +1679,7 @@ int main(void)
 		T(test_redemption_beyond_usable_refused),
 		T(test_refused_redemption_posts_when_covered),
 		T(test_next_event),
+		T(test_checkpoint_resume_matches),
 		T(test_redemption_same_day_after_vesting),
 		T(test_redemption_in_points),
 		T(test_redemption_by_child_refused),
