@@ -227,29 +227,32 @@ static int alloc_cmp(const void *x, const void *y)
 }
 
 /*
- * Close the account as of `as_of`.  With `upto`, only what is dated on or
- * before as_of takes part (documents, allocations, manual entries), as the
- * daily close of that day would see it; the ledger's close entries always do.
+ * Close the account as of `b`.  With `upto`, only what is dated on or
+ * before b takes part (documents, allocations, manual entries), as the
+ * daily close of that day would see it; the ledger's close entries always
+ * do.  With a checkpoint `ck`, only what is dated after its day, as the
+ * daily close reads an account it resumes.
  */
-static size_t close_at(struct fx *f, const char *as_of, int upto)
+static size_t close_with(struct fx *f, date_t b, int upto, const char *ck)
 {
 	static struct acct_doc docs[MAXDOCS];
 	static struct acct_alloc allocs[MAXALLOCS];
 	static struct acct_entry entries[MAXENTRIES];
 	size_t nd = 0, na = 0, ne = 0;
-	date_t b = D(as_of);
+	date_t after = ck ? account_checkpoint_day(ck) : INT32_MIN;
 	struct acct_input in;
 	struct acct_output out = {.entry = on_entry, .refusal = on_refusal,
 				  .warning = on_warning, .ctx = f};
 
 	for (size_t i = 0; i < f->ndocs; i++)
-		if (!upto || f->docs[i].date <= b)
+		if ((!upto || f->docs[i].date <= b) && f->docs[i].date > after)
 			docs[nd++] = f->docs[i];
 	for (size_t i = 0; i < f->nallocs; i++)
-		if (!upto || f->allocs[i].date <= b)
+		if ((!upto || f->allocs[i].date <= b) && f->allocs[i].date > after)
 			allocs[na++] = f->allocs[i];
 	for (size_t i = 0; i < f->nentries; i++)
-		if (!upto || f->entries[i].by_close || f->entries[i].date <= b)
+		if ((!upto || f->entries[i].by_close || f->entries[i].date <= b) &&
+		    f->entries[i].date > after)
 			entries[ne++] = f->entries[i];
 	qsort(docs, nd, sizeof(docs[0]), doc_cmp);
 	qsort(allocs, na, sizeof(allocs[0]), alloc_cmp);
@@ -268,6 +271,7 @@ static size_t close_at(struct fx *f, const char *as_of, int upto)
 	in.nallocs = na;
 	in.entries = entries;
 	in.nentries = ne;
+	in.checkpoint = ck;
 	in.checkpoint_lag = f->lag;
 
 	f->nout = 0;
@@ -277,6 +281,11 @@ static size_t close_at(struct fx *f, const char *as_of, int upto)
 	for (size_t i = 0; i < f->nout; i++)
 		assert_int_equal(f->out[i].by_close, 1);
 	return f->nout;
+}
+
+static size_t close_at(struct fx *f, const char *as_of, int upto)
+{
+	return close_with(f, D(as_of), upto, NULL);
 }
 
 static size_t run(struct fx *f, const char *as_of)
@@ -1305,50 +1314,6 @@ static void test_catch_up_daily(void **state)
  * season: the whole replay, and one resumed from the checkpoint the day
  * before left (taken `lag` days back), on the same ledger.
  */
-static size_t close_resumed(struct fx *f, date_t b, const char *ck, int lag)
-{
-	struct acct_doc docs[MAXDOCS];
-	struct acct_alloc allocs[MAXALLOCS];
-	static struct acct_entry entries[MAXENTRIES];
-	size_t nd = 0, na = 0, ne = 0;
-	date_t day = account_checkpoint_day(ck);
-	struct acct_input in;
-	struct acct_output out = {.entry = on_entry, .refusal = on_refusal,
-				  .warning = on_warning, .ctx = f};
-
-	for (size_t i = 0; i < f->ndocs; i++)
-		if (f->docs[i].date > day && f->docs[i].date <= b)
-			docs[nd++] = f->docs[i];
-	for (size_t i = 0; i < f->nallocs; i++)
-		if (f->allocs[i].date > day && f->allocs[i].date <= b)
-			allocs[na++] = f->allocs[i];
-	for (size_t i = 0; i < f->nentries; i++)
-		if (f->entries[i].date > day && f->entries[i].date <= b)
-			entries[ne++] = f->entries[i];
-	qsort(docs, nd, sizeof(docs[0]), doc_cmp);
-	qsort(allocs, na, sizeof(allocs[0]), alloc_cmp);
-	memset(&in, 0, sizeof(in));
-	in.account = "C1";
-	in.as_of = b;
-	in.has_points_expiry = f->has_cap;
-	in.points_expiry = f->cap;
-	in.program = &f->prog;
-	in.tiers = f->tiers;
-	in.ntiers = f->ntiers;
-	in.docs = docs;
-	in.ndocs = nd;
-	in.allocs = allocs;
-	in.nallocs = na;
-	in.entries = entries;
-	in.nentries = ne;
-	in.checkpoint = ck;
-	in.checkpoint_lag = lag;
-	f->nout = 0;
-	f->nrefused = 0;
-	assert_int_equal(account_close(f->sim, &in, &out), 0);
-	return f->nout;
-}
-
 /* What the writers' marks make the close do (sql/004): a fact arriving on
  * day d dated on or before the checkpoint's day — a credit note counts
  * from its original's date, a manual expiry or reversal from the start —
@@ -1398,7 +1363,7 @@ static void resumed_season(struct fx *f, int refusals, int lag)
 			ck = NULL;
 		}
 		if (ck) {
-			close_resumed(f, d, ck, lag);
+			close_with(f, d, 1, ck);
 			assert_true(f->nout < 64);
 			for (size_t i = 0; i < f->nout; i++)
 				entry_text(&f->out[i], resumed_out[nr++], sizeof(resumed_out[0]));
