@@ -73,6 +73,8 @@ struct close {
 	int accrual_pass;       /* month-end: the accounts only the accrual reaches */
 	long long n_changed, n_due, n_resumed, n_accrual, n_accr_total;
 	FILE *state;            /* account_state rows of the accounts replayed */
+	int has_next_stored;    /* the account's next event in account_state */
+	date_t next_stored;
 	struct sbuf ckpt;       /* the account's checkpoint, when has_ckpt */
 	int has_ckpt;
 	struct sbuf staterow;
@@ -168,7 +170,10 @@ static int state_row(struct close *c)
 	date_t next;
 	int has = account_next_event(c->sim, &next), rc = 0;
 
-	if (!c->state || (c->accrual_pass && !has))
+	if (!c->state)
+		return 0;
+	/* only the accrual: its lot matters when it expires first */
+	if (c->accrual_pass && (!has || (c->has_next_stored && c->next_stored <= next)))
 		return 0;
 	sbuf_reset(b);
 	if (db_copy_field(b, c->account) ||
@@ -249,6 +254,7 @@ static int take_row(struct close *c, char **f, int n)
 		c->has_header = 1;
 		c->prog = posting_prog(&c->post, F(6));
 		c->has_points_expiry = F(7) && date_parse(F(7), &c->points_expiry) == 0;
+		c->has_next_stored = F(9) && date_parse(F(9), &c->next_stored) == 0;
 		sbuf_reset(&c->ckpt);
 		c->has_ckpt = F(8) && sbuf_adds(&c->ckpt, F(8)) == 0;
 		if (F(8) && !c->has_ckpt)
@@ -337,9 +343,10 @@ static int take_row(struct close *c, char **f, int n)
  * (since; NULL: the whole history) and the checkpoint itself. */
 #define ACC(WORK) \
 	" acc AS (SELECT c.customer AS account, c.program, c.points_expiry_date, w.since," \
-	"                st.checkpoint" \
+	"                CASE WHEN w.since IS NOT NULL THEN st.checkpoint END AS checkpoint," \
+	"                st.next_event" \
 	"           FROM customers c JOIN " WORK " w ON w.account = c.customer" \
-	"           LEFT JOIN account_state st ON st.account = c.customer AND w.since IS NOT NULL" \
+	"           LEFT JOIN account_state st ON st.account = c.customer" \
 	"          WHERE c.parent IS NULL AND c.program IS NOT NULL)"
 /* AGG: which accounts get their sales summed. */
 #define ACCT_AGG(WORK, AGG) \
@@ -375,7 +382,7 @@ static int take_row(struct close *c, char **f, int n)
 #define HEAD_AND_TIERS \
 	" SELECT acc.account, 0 AS src, NULL::date AS d, NULL::text AS k1, NULL::text AS k2," \
 	"        0::bigint AS ord, acc.program AS c1, acc.points_expiry_date::text AS c2," \
-	"        acc.checkpoint AS c3, NULL::text AS c4, NULL::text AS c5, NULL::text AS c6," \
+	"        acc.checkpoint AS c3, acc.next_event::text AS c4, NULL::text AS c5, NULL::text AS c6," \
 	"        NULL::text AS c7, NULL::text AS c8, NULL::text AS c9, NULL::text AS c10," \
 	"        NULL::text AS c11, NULL::text AS c12" \
 	"   FROM acc" \
@@ -566,22 +573,22 @@ static int pick_accounts(struct close *c, long long *total)
 		rc = db_exec(c->r, c->e,
 			     "CREATE TEMP TABLE work ON COMMIT DROP AS"
 			     " WITH p AS (SELECT current_setting('accrue.as_of')::date AS as_of),"
-			     " changed AS (SELECT DISTINCT x.account FROM account_changes x CROSS JOIN p"
-			     "              WHERE x.from_date <= p.as_of),"
+			     " changed AS (SELECT x.account, min(x.from_date) AS first"
+			     "               FROM account_changes x CROSS JOIN p"
+			     "              WHERE x.from_date <= p.as_of GROUP BY x.account),"
 			     " due AS (SELECT s.account FROM account_state s CROSS JOIN p"
-			     "          WHERE s.next_event <= p.as_of)"
+			     "          WHERE s.next_event <= p.as_of),"
+			     " todo AS (SELECT account FROM changed UNION SELECT account FROM due)"
 			     " SELECT c.customer AS account,"
-			     "        CASE WHEN c.customer IN (SELECT account FROM changed)"
-			     "             THEN 'changed' ELSE 'due' END AS why,"
+			     "        CASE WHEN ch.account IS NOT NULL THEN 'changed' ELSE 'due' END AS why,"
 			     /* resume from the checkpoint unless a change reaches
 			      * back to its day */
-			     "        CASE WHEN NOT EXISTS (SELECT 1 FROM account_changes x"
-			     "                               WHERE x.account = c.customer"
-			     "                                 AND x.from_date <= s.checkpoint_day)"
+			     "        CASE WHEN ch.first IS NULL OR ch.first > s.checkpoint_day"
 			     "             THEN s.checkpoint_day END AS since"
-			     "   FROM customers c LEFT JOIN account_state s ON s.account = c.customer"
-			     "  WHERE c.parent IS NULL AND c.program IS NOT NULL"
-			     "    AND c.customer IN (SELECT account FROM changed UNION SELECT account FROM due)",
+			     "   FROM todo t JOIN customers c ON c.customer = t.account"
+			     "   LEFT JOIN changed ch ON ch.account = t.account"
+			     "   LEFT JOIN account_state s ON s.account = t.account"
+			     "  WHERE c.parent IS NULL AND c.program IS NOT NULL",
 			     0, NULL);
 	if (rc || (rc = db_exec(c->r, c->e, "CREATE UNIQUE INDEX ON work (account)", 0, NULL)) ||
 	    (rc = db_exec(c->r, c->e, "ANALYZE work", 0, NULL)) ||
