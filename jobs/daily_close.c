@@ -423,20 +423,27 @@ static int take_row(struct close *c, char **f, int n)
 	" ORDER BY 1, 2, 3, 4, 5, 6" \
 	") TO STDOUT"
 
+/* A fiscal year starts less than a year before the period's last day. */
+#define FY_DOCS " AND i.doc_date >= (p.as_of - interval '1 year')::date"
+
 static const char stream_sql[] = STREAM_SQL(ACCT_PLAIN, "", "");
+/* A daily close needs nothing of a summed account's documents (they only
+ * feed the month-end's accrual: no inactivity rule, no per-invoice
+ * earning); the month-end, the fiscal year's sales. */
+static const char stream_agg_daily_sql[] = STREAM_SQL(ACCT_AGG("work", AGG_TIERED_ACTIVE),
+						      " AND NOT x.agg", "");
 static const char stream_agg_sql[] = STREAM_SQL(ACCT_AGG("work", AGG_TIERED_ACTIVE),
-						" AND NOT x.agg", AGG_BRANCH(""));
+						" AND NOT x.agg", AGG_BRANCH(FY_DOCS));
 
 /* Month-end, the tiered accounts in `accr` (none of their data changed and
  * nothing is due): only what the accrual needs — the fiscal year's sales,
- * summed, and the year's accruals.  A fiscal year starts less than a year
- * before the period's last day. */
+ * summed, and the year's accruals. */
 static const char accrual_sql[] =
 	"COPY ("
 	" WITH p AS (SELECT current_setting('accrue.as_of')::date AS as_of),"
 	ACCT_AGG("accr", "true")
 	HEAD_AND_TIERS
-	AGG_BRANCH(" AND i.doc_date >= (p.as_of - interval '1 year')::date")
+	AGG_BRANCH(FY_DOCS)
 	LEDGER_BRANCH(" AND l.kind = 'accrual' AND l.entry_date >= (p.as_of - interval '1 year')::date")
 	" ORDER BY 1, 2, 3, 4, 5, 6"
 	") TO STDOUT";
@@ -918,7 +925,9 @@ static int close_run(struct close *c, struct app *a)
 		return rc;
 	if (!c->dry_run && !(c->state = tmpfile()))
 		return err_set(c->e, EXIT_FAIL, "cannot make a temporary file for the accounts' state");
-	if ((rc = stream_accounts(c, c->sums ? stream_agg_sql : stream_sql, "daily close", total)))
+	if ((rc = stream_accounts(c, !c->sums ? stream_sql
+				     : c->month_end ? stream_agg_sql : stream_agg_daily_sql,
+				  "daily close", total)))
 		return rc;
 	if (c->month_end) {
 		/* every tiered account: hashing is right again */
