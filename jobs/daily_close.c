@@ -343,9 +343,9 @@ static int take_row(struct close *c, char **f, int n)
  * (since; NULL: the whole history) and the checkpoint itself. */
 #define ACC(WORK) \
 	" acc AS (SELECT c.customer AS account, c.program, c.points_expiry_date, w.since," \
-	"                CASE WHEN w.since IS NOT NULL THEN st.checkpoint END AS checkpoint," \
-	"                st.next_event" \
+	"                k.checkpoint, st.next_event" \
 	"           FROM customers c JOIN " WORK " w ON w.account = c.customer" \
+	"           LEFT JOIN account_checkpoints k ON k.account = c.customer AND w.since IS NOT NULL" \
 	"           LEFT JOIN account_state st ON st.account = c.customer" \
 	"          WHERE c.parent IS NULL AND c.program IS NOT NULL)"
 /* AGG: which accounts get their sales summed. */
@@ -576,25 +576,27 @@ static int pick_accounts(struct close *c, long long *total)
 			     "CREATE TEMP TABLE work ON COMMIT DROP AS"
 			     " SELECT customer AS account, 'full'::text AS why, NULL::date AS since"
 			     "   FROM customers WHERE parent IS NULL AND program IS NOT NULL", 0, NULL);
-	else
+	else if (!(rc = db_exec(c->r, c->e,
+				"CREATE TEMP TABLE todo ON COMMIT DROP AS"
+				" SELECT account, min(first) AS first FROM ("
+				"   SELECT account, from_date AS first FROM account_changes"
+				"    WHERE from_date <= current_setting('accrue.as_of')::date"
+				"   UNION ALL"
+				"   SELECT account, NULL FROM account_state"
+				"    WHERE next_event <= current_setting('accrue.as_of')::date) t"
+				"  GROUP BY account", 0, NULL)) &&
+		 !(rc = db_exec(c->r, c->e, "ANALYZE todo", 0, NULL)))
+		/* todo analysed: the accounts' rows are then read by key */
 		rc = db_exec(c->r, c->e,
 			     "CREATE TEMP TABLE work ON COMMIT DROP AS"
-			     " WITH p AS (SELECT current_setting('accrue.as_of')::date AS as_of),"
-			     " changed AS (SELECT x.account, min(x.from_date) AS first"
-			     "               FROM account_changes x CROSS JOIN p"
-			     "              WHERE x.from_date <= p.as_of GROUP BY x.account),"
-			     " due AS (SELECT s.account FROM account_state s CROSS JOIN p"
-			     "          WHERE s.next_event <= p.as_of),"
-			     " todo AS (SELECT account FROM changed UNION SELECT account FROM due)"
 			     " SELECT c.customer AS account,"
-			     "        CASE WHEN ch.account IS NOT NULL THEN 'changed' ELSE 'due' END AS why,"
+			     "        CASE WHEN t.first IS NOT NULL THEN 'changed' ELSE 'due' END AS why,"
 			     /* resume from the checkpoint unless a change reaches
 			      * back to its day */
-			     "        CASE WHEN ch.first IS NULL OR ch.first > s.checkpoint_day"
-			     "             THEN s.checkpoint_day END AS since"
+			     "        CASE WHEN t.first IS NULL OR t.first > k.checkpoint_day"
+			     "             THEN k.checkpoint_day END AS since"
 			     "   FROM todo t JOIN customers c ON c.customer = t.account"
-			     "   LEFT JOIN changed ch ON ch.account = t.account"
-			     "   LEFT JOIN account_state s ON s.account = t.account"
+			     "   LEFT JOIN account_checkpoints k ON k.account = t.account"
 			     "  WHERE c.parent IS NULL AND c.program IS NOT NULL",
 			     0, NULL);
 	if (rc || (rc = db_exec(c->r, c->e, "CREATE UNIQUE INDEX ON work (account)", 0, NULL)) ||
@@ -691,16 +693,23 @@ static int save_state(struct close *c)
 		return rc;
 	date_format(c->as_of, d);
 	if ((rc = db_exec(c->w, c->e,
-			  "INSERT INTO account_state AS s (account, next_event, closed_through,"
-			  "                                checkpoint_day, checkpoint)"
-			  " SELECT account, next_event, $1::date, checkpoint_day, checkpoint"
-			  "   FROM new_state WHERE replayed"
+			  "INSERT INTO account_state AS s (account, next_event, closed_through)"
+			  " SELECT account, next_event, $1::date FROM new_state WHERE replayed"
 			  " ON CONFLICT (account) DO UPDATE"
 			  "   SET next_event = EXCLUDED.next_event,"
-			  "       checkpoint_day = EXCLUDED.checkpoint_day,"
-			  "       checkpoint = EXCLUDED.checkpoint,"
 			  "       closed_through = greatest(s.closed_through, EXCLUDED.closed_through),"
 			  "       updated_at = now()", 1, p)) ||
+	    (rc = db_exec(c->w, c->e,
+			  "INSERT INTO account_checkpoints AS k (account, checkpoint_day, checkpoint)"
+			  " SELECT account, checkpoint_day, checkpoint FROM new_state"
+			  "  WHERE replayed AND checkpoint IS NOT NULL"
+			  " ON CONFLICT (account) DO UPDATE"
+			  "   SET checkpoint_day = EXCLUDED.checkpoint_day, checkpoint = EXCLUDED.checkpoint",
+			  0, NULL)) ||
+	    (rc = db_exec(c->w, c->e,
+			  "DELETE FROM account_checkpoints k USING new_state n"
+			  " WHERE n.account = k.account AND n.replayed AND n.checkpoint IS NULL",
+			  0, NULL)) ||
 	    (rc = db_exec(c->w, c->e,
 			  "UPDATE account_state s SET next_event = least(s.next_event, n.next_event),"
 			  "       updated_at = now()"

@@ -29,22 +29,25 @@ CREATE INDEX account_changes_due ON account_changes (from_date, account);
 -- (an open invoice's payment deadline + 1, a lot's last usable day + 1,
 -- the inactivity date, the points expiry date + 1, the next close when a
 -- redemption stays refused).  NULL: nothing will.
---
--- checkpoint is the account's replay state at the end of checkpoint_day
--- (core/account: balances, lots, the invoices the rules can still reach),
--- about a month before the close that wrote it.  The next close resumes
--- from it and reads only the facts dated after that day, unless a change
--- dated on or before it has come since.  NULL: replay the whole history.
 CREATE TABLE account_state (
     account         text COLLATE "C" PRIMARY KEY,
     next_event      date,
     closed_through  date NOT NULL,
-    checkpoint_day  date,
-    checkpoint      text,
-    updated_at      timestamptz NOT NULL DEFAULT now(),
-    CHECK ((checkpoint_day IS NULL) = (checkpoint IS NULL))
+    updated_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX account_state_next_event ON account_state (next_event) WHERE next_event IS NOT NULL;
+
+-- An account's replay state at the end of checkpoint_day (core/account:
+-- balances, lots, the invoices the rules can still reach), about a month
+-- before the close that wrote it, with the account's entries.  The next
+-- close resumes from it and reads only the facts dated after that day,
+-- unless a change dated on or before it has come since.  No row: replay
+-- the whole history.  Apart from account_state, which the closes scan.
+CREATE TABLE account_checkpoints (
+    account         text COLLATE "C" PRIMARY KEY,
+    checkpoint_day  date NOT NULL,
+    checkpoint      text NOT NULL
+);
 
 -- The units of every ledger entry so far per program and kind: what the
 -- GL's running rounding starts from (SPEC §7), kept by the one writer of
@@ -194,8 +197,9 @@ CREATE TRIGGER tiers_mark_del AFTER DELETE ON tiers REFERENCING OLD TABLE AS old
 CREATE TRIGGER ledger_mark_manual AFTER INSERT ON ledger
     FOR EACH ROW WHEN (NEW.origin = 'manual') EXECUTE FUNCTION accrue_mark_manual();
 
-GRANT SELECT ON account_changes, account_state, ledger_totals TO accrue_view;
+GRANT SELECT ON account_changes, account_state, account_checkpoints, ledger_totals TO accrue_view;
 GRANT INSERT, UPDATE ON ledger_totals TO accrue_maint, accrue_batch;
 GRANT INSERT ON account_changes TO accrue_maint;
-GRANT SELECT, INSERT, UPDATE, DELETE ON account_changes, account_state TO accrue_batch;
+GRANT SELECT, INSERT, UPDATE, DELETE ON account_changes, account_state, account_checkpoints
+    TO accrue_batch;
 GRANT USAGE ON SEQUENCE account_changes_change_id_seq TO accrue_maint, accrue_batch;
