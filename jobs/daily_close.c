@@ -593,7 +593,10 @@ static int pick_accounts(struct close *c, long long *total)
 			     "        CASE WHEN t.first IS NOT NULL THEN 'changed' ELSE 'due' END AS why,"
 			     /* resume from the checkpoint unless a change reaches
 			      * back to its day */
-			     "        CASE WHEN t.first IS NULL OR t.first > k.checkpoint_day"
+			     "        CASE WHEN (t.first IS NULL OR t.first > k.checkpoint_day)"
+			     /* a month-end run long after its period's last day
+			      * replays whole: the checkpoint is past its date */
+			     "              AND k.checkpoint_day < current_setting('accrue.as_of')::date"
 			     "             THEN k.checkpoint_day END AS since"
 			     "   FROM todo t JOIN customers c ON c.customer = t.account"
 			     "   LEFT JOIN account_checkpoints k ON k.account = t.account"
