@@ -400,7 +400,7 @@ static int take_row(struct close *c, char **f, int n)
 	"   FROM ledger l JOIN acc ON acc.account = l.account AND acc.program = l.program" \
 	"   CROSS JOIN p WHERE l.entry_date <= p.as_of" \
 	"    AND l.entry_date > COALESCE(acc.since, '-infinity')" WHERE
-#define STREAM_SQL(ACCT, DOC_JOIN, AGG) \
+#define STREAM_SQL(ACCT, DOC_JOIN, AGG, PAY_WHERE) \
 	"COPY (" \
 	" WITH p AS (SELECT current_setting('accrue.as_of')::date AS as_of)," \
 	ACCT \
@@ -418,22 +418,25 @@ static int take_row(struct close *c, char **f, int n)
 	"        COALESCE(y.invoice, ''), y.customer, y.pay_date::text, y.amount_cents::text," \
 	"        y.method, NULL, NULL, NULL, NULL, NULL, NULL" \
 	"   FROM payments y JOIN acct x ON x.customer = y.customer CROSS JOIN p" \
-	"  WHERE y.pay_date <= p.as_of AND y.pay_date > COALESCE(x.since, '-infinity')" \
+	"  WHERE y.pay_date <= p.as_of AND y.pay_date > COALESCE(x.since, '-infinity')" PAY_WHERE \
 	LEDGER_BRANCH("") \
 	" ORDER BY 1, 2, 3, 4, 5, 6" \
 	") TO STDOUT"
 
+/* Of a tiered account's allocations only its redemptions matter (vesting
+ * on payment is for per_invoice programs only). */
+#define TIERED_PAYMENTS " AND (x.earning = 'per_invoice' OR y.method = 'reward')"
 /* A fiscal year starts less than a year before the period's last day. */
 #define FY_DOCS " AND i.doc_date >= (p.as_of - interval '1 year')::date"
 
-static const char stream_sql[] = STREAM_SQL(ACCT_PLAIN, "", "");
+static const char stream_sql[] = STREAM_SQL(ACCT_PLAIN, "", "", "");
 /* A daily close needs nothing of a summed account's documents (they only
  * feed the month-end's accrual: no inactivity rule, no per-invoice
  * earning); the month-end, the fiscal year's sales. */
 static const char stream_agg_daily_sql[] = STREAM_SQL(ACCT_AGG("work", AGG_TIERED_ACTIVE),
-						      " AND NOT x.agg", "");
+						      " AND NOT x.agg", "", TIERED_PAYMENTS);
 static const char stream_agg_sql[] = STREAM_SQL(ACCT_AGG("work", AGG_TIERED_ACTIVE),
-						" AND NOT x.agg", AGG_BRANCH(FY_DOCS));
+						" AND NOT x.agg", AGG_BRANCH(FY_DOCS), TIERED_PAYMENTS);
 
 /* Month-end, the tiered accounts in `accr` (none of their data changed and
  * nothing is due): only what the accrual needs — the fiscal year's sales,
