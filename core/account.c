@@ -46,6 +46,8 @@ struct inv {
 	int has_cancel;
 	date_t cancel;          /* date of the cancellation reversal */
 	int ck_keep;            /* goes into the checkpoint being taken */
+	int64_t ck_paid, ck_credit;  /* allocations and credit notes through its day */
+	int ck_reward;          /* a reward allocation through its day */
 };
 
 enum ev_type {
@@ -1298,27 +1300,32 @@ static int ck_resume(struct account_sim *s, const struct acct_input *in)
 	return 0;
 }
 
-/* Does a fact dated after `day` name the invoice of doc index di? */
-static int ck_named_later(const struct account_sim *s, int di, date_t day)
+/* Mark (ck_keep) the invoices that a fact dated after `day` names: a credit
+ * note, an allocation, a manual expiry or reversal. */
+static void ck_mark_named_later(struct account_sim *s, date_t day)
 {
 	const struct acct_input *in = s->in;
-	const char *number = in->docs[di].number;
 
+	for (size_t i = 0; i < s->ninvs; i++)
+		s->invs[i].ck_keep = 0;
+#define KEEP(number) do { \
+		int di_ = find_doc(s, (number)); \
+		if (di_ >= 0 && s->doc_inv[di_] >= 0) \
+			s->invs[s->doc_inv[di_]].ck_keep = 1; \
+	} while (0)
 	for (size_t i = 0; i < in->ndocs; i++)
-		if (in->docs[i].is_credit && in->docs[i].date > day &&
-		    strcmp(in->docs[i].original, number) == 0)
-			return 1;
+		if (in->docs[i].is_credit && in->docs[i].date > day && in->docs[i].original[0])
+			KEEP(in->docs[i].original);
 	for (size_t i = 0; i < in->nallocs; i++)
-		if (in->allocs[i].date > day && strcmp(in->allocs[i].invoice, number) == 0)
-			return 1;
+		if (in->allocs[i].date > day && in->allocs[i].invoice[0])
+			KEEP(in->allocs[i].invoice);
 	for (size_t i = 0; i < in->nentries; i++) {
 		const struct acct_entry *e = &in->entries[i];
 
-		if (!e->by_close && e->date > day && (e->document[0] == 'E' || e->document[0] == 'R') &&
-		    strcmp(e->document + 1, number) == 0)
-			return 1;
+		if (!e->by_close && e->date > day && (e->document[0] == 'E' || e->document[0] == 'R'))
+			KEEP(e->document + 1);
 	}
-	return 0;
+#undef KEEP
 }
 
 /* The state at the end of `day`, while the replay stands there. */
@@ -1342,16 +1349,44 @@ static void ck_take(struct account_sim *s, date_t day)
 	}
 	for (size_t i = 0; i < s->lots.n; i++)
 		nlots += s->lots.v[i].units > 0;
+	ck_mark_named_later(s, day);
+	/* what was paid and credited through the day, per invoice, in one
+	 * pass (the checkpoint's own sums to start with) */
 	for (size_t i = 0; i < s->ninvs; i++) {
-		const struct inv *v = &s->invs[i];
+		struct inv *v = &s->invs[i];
+		int synth = (size_t)v->doc < s->nsynth && !s->ck[v->doc].has_paid;
+
+		v->ck_paid = synth ? s->ck[v->doc].paid_cents : 0;
+		v->ck_credit = synth ? s->ck[v->doc].credit_cents : 0;
+		v->ck_reward = synth ? s->ck[v->doc].reward : 0;
+	}
+	for (size_t k = 0; k < in->nallocs; k++) {
+		const struct acct_alloc *a = &in->allocs[k];
+		int di = a->invoice[0] && a->date <= day ? find_doc(s, a->invoice) : -1;
+
+		if (di >= 0 && s->doc_inv[di] >= 0) {
+			s->invs[s->doc_inv[di]].ck_paid += a->amount_cents;
+			s->invs[s->doc_inv[di]].ck_reward |= a->reward;
+		}
+	}
+	for (size_t k = s->nsynth; k < in->ndocs; k++) {
+		const struct acct_doc *cn = &in->docs[k];
+		int di = cn->is_credit && !cn->cancelled && cn->date <= day && cn->original[0]
+			 ? find_doc(s, cn->original) : -1;
+
+		if (di >= 0 && s->doc_inv[di] >= 0)
+			s->invs[s->doc_inv[di]].ck_credit += cn->total_cents;
+	}
+	for (size_t i = 0; i < s->ninvs; i++) {
+		struct inv *v = &s->invs[i];
 		const struct acct_doc *d = &in->docs[v->doc];
 
-		if (d->date > day)
+		if (d->date > day) {
+			v->ck_keep = 0;
 			continue;
-		s->invs[i].ck_keep = v->state == ST_PENDING ||
-			(d->cancelled && (v->state == ST_VESTED)) ||
-			ck_named_later(s, v->doc, day);
-		ninvs += s->invs[i].ck_keep;
+		}
+		v->ck_keep |= v->state == ST_PENDING || (d->cancelled && v->state == ST_VESTED);
+		ninvs += v->ck_keep;
 	}
 	sbuf_adds(b, "c1");
 	ck_num(b, day);
@@ -1379,31 +1414,11 @@ static void ck_take(struct account_sim *s, date_t day)
 	for (size_t i = 0; i < s->ninvs; i++) {
 		const struct inv *v = &s->invs[i];
 		const struct acct_doc *d = &in->docs[v->doc];
-		int64_t paid = 0, credit = 0;
-		int reward = 0, has_paid = v->has_paid && v->paid <= day;
+		int64_t paid = v->ck_paid, credit = v->ck_credit;
+		int reward = v->ck_reward, has_paid = v->has_paid && v->paid <= day;
 
 		if (d->date > day || !v->ck_keep)
 			continue;
-		if ((size_t)v->doc < s->nsynth && !s->ck[v->doc].has_paid) {
-			paid = s->ck[v->doc].paid_cents;
-			credit = s->ck[v->doc].credit_cents;
-			reward = s->ck[v->doc].reward;
-		}
-		for (size_t k = 0; k < in->nallocs; k++) {
-			const struct acct_alloc *a = &in->allocs[k];
-
-			if (a->date <= day && strcmp(a->invoice, d->number) == 0) {
-				paid += a->amount_cents;
-				reward |= a->reward;
-			}
-		}
-		for (size_t k = s->nsynth; k < in->ndocs; k++) {
-			const struct acct_doc *cn = &in->docs[k];
-
-			if (cn->is_credit && !cn->cancelled && cn->date <= day &&
-			    strcmp(cn->original, d->number) == 0)
-				credit += cn->total_cents;
-		}
 		if (has_paid)
 			reward = v->reward_touched;
 		ck_hex(b, d->number);
