@@ -644,8 +644,13 @@ static int pick_accounts(struct close *c, long long *total)
 				   "SELECT count(*) FROM customers WHERE parent IS NULL AND program IS NOT NULL",
 				   0, NULL)))
 			return c->e->exit;
-		/* a tenth or less of the accounts: by index */
-		if (*total * 10 <= atoll(PQgetvalue(r, 0, 0)) &&
+		/* A tenth or less of the accounts, or up to half of them when
+		 * most resume from a checkpoint (a month or two of facts each):
+		 * by index; more, and hashing whole tables is cheaper. */
+		long long naccounts = atoll(PQgetvalue(r, 0, 0));
+
+		if ((*total * 10 <= naccounts ||
+		     (*total * 2 <= naccounts && c->n_resumed * 2 >= *total)) &&
 		    ((rc = db_exec(c->r, c->e, "SET LOCAL enable_hashjoin = off", 0, NULL)) ||
 		     (rc = db_exec(c->r, c->e, "SET LOCAL enable_mergejoin = off", 0, NULL)) ||
 		     (rc = db_exec(c->r, c->e, "SET LOCAL jit = off", 0, NULL)))) {
