@@ -239,99 +239,8 @@ reset:
 	return 0;
 }
 
-#define F(i) (f[(i)])
-
-static int take_row(struct close *c, char **f, int n)
-{
-	int src;
-	date_t d;
-
-	if (n < 18)
-		return err_set(c->e, EXIT_FAIL, "internal: short row from the account stream");
-	src = atoi(F(1));
-	switch (src) {
-	case 0:
-		c->has_header = 1;
-		c->prog = posting_prog(&c->post, F(6));
-		c->has_points_expiry = F(7) && date_parse(F(7), &c->points_expiry) == 0;
-		c->has_next_stored = F(9) && date_parse(F(9), &c->next_stored) == 0;
-		sbuf_reset(&c->ckpt);
-		c->has_ckpt = F(8) && sbuf_adds(&c->ckpt, F(8)) == 0;
-		if (F(8) && !c->has_ckpt)
-			return err_set(c->e, EXIT_FAIL, "account %s: its checkpoint is too large",
-				       c->account);
-		break;
-	case 1:
-		if (mem_grow((void **)&c->tiers, &c->captiers, c->ntiers + 1, sizeof(*c->tiers)))
-			return err_set(c->e, EXIT_FAIL, "out of memory");
-		tier_from_fields(&c->tiers[c->ntiers++], f + 6);
-		break;
-	case 2: {
-		struct acct_doc *x;
-
-		if (mem_grow((void **)&c->docs, &c->capdocs, c->ndocs + 1, sizeof(*c->docs)))
-			return err_set(c->e, EXIT_FAIL, "out of memory");
-		x = &c->docs[c->ndocs++];
-		memset(x, 0, sizeof(*x));
-		text_copy(x->number, sizeof(x->number), F(6));
-		text_copy(x->customer, sizeof(x->customer), F(7));
-		x->is_credit = !strcmp(F(8), "credit_note");
-		date_parse(F(9), &d);
-		x->date = d;
-		text_copy(x->category, sizeof(x->category), F(10));
-		x->net_cents = db_int64(F(11));
-		x->total_cents = db_int64(F(12));
-		x->cancelled = !strcmp(F(13), "cancelled");
-		x->no_points = !strcmp(F(14), "t");
-		text_copy(x->original, sizeof(x->original), F(15));
-		break;
-	}
-	case 3: {
-		struct acct_alloc *x;
-
-		if (mem_grow((void **)&c->allocs, &c->capallocs, c->nallocs + 1, sizeof(*c->allocs)))
-			return err_set(c->e, EXIT_FAIL, "out of memory");
-		x = &c->allocs[c->nallocs++];
-		memset(x, 0, sizeof(*x));
-		text_copy(x->payment, sizeof(x->payment), F(6));
-		text_copy(x->invoice, sizeof(x->invoice), F(7));
-		text_copy(x->customer, sizeof(x->customer), F(8));
-		date_parse(F(9), &d);
-		x->date = d;
-		x->amount_cents = db_int64(F(10));
-		x->reward = !strcmp(F(11), "reward");
-		break;
-	}
-	case 4: {
-		struct acct_entry *x;
-
-		if (mem_grow((void **)&c->entries, &c->capentries, c->nentries + 1, sizeof(*c->entries)))
-			return err_set(c->e, EXIT_FAIL, "out of memory");
-		x = &c->entries[c->nentries++];
-		memset(x, 0, sizeof(*x));
-		x->kind = acct_kind_parse(F(6));
-		x->by_close = !strcmp(F(7), "close");
-		date_parse(F(8), &d);
-		x->date = d;
-		text_copy(x->document, sizeof(x->document), F(9));
-		text_copy(x->customer, sizeof(x->customer), F(10));
-		text_copy(x->note, sizeof(x->note), F(11));
-		text_copy(x->tier, sizeof(x->tier), F(12));
-		x->tier_rate_ppm = db_int64(F(13));
-		x->tier_factor_cents = db_int64(F(14));
-		x->pending = db_int64(F(15));
-		x->usable = db_int64(F(16));
-		x->has_expires = F(17) && date_parse(F(17), &x->expires_on) == 0;
-		if (x->kind < 0)
-			c->nentries--;
-		break;
-	}
-	}
-	return 0;
-}
-
 /* The facts of the accounts in the temporary table `work` (the accounts
- * this close brings up to date), sorted by account; see take_row for the
+ * this close brings up to date), sorted by account; the enums after them name the
  * columns.  Two versions: a book with a tiered program without an
  * inactivity rule gets the sales of those programs' accounts summed
  * (AGG_BRANCH); any other book the plain stream, which is a tenth faster
@@ -450,6 +359,111 @@ static const char accrual_sql[] =
 	LEDGER_BRANCH(" AND l.kind = 'accrual' AND l.entry_date >= (p.as_of - interval '1 year')::date")
 	" ORDER BY 1, 2, 3, 4, 5, 6"
 	") TO STDOUT";
+
+/* The stream's columns, as the SELECTs above give them: the account, the
+ * source of the row and its sort keys, then per source its fields. */
+enum { S_ACCOUNT, S_SRC, S_FIELDS = 6, S_NCOLS = S_FIELDS + 12 };
+enum { SRC_HEAD, SRC_TIER, SRC_DOC, SRC_ALLOC, SRC_ENTRY };
+enum { HEAD_PROGRAM = S_FIELDS, HEAD_POINTS_EXPIRY, HEAD_CHECKPOINT, HEAD_NEXT_EVENT };
+enum { TIER_NAME = S_FIELDS };  /* then as tier_from_fields reads them */
+enum { DOC_NUMBER = S_FIELDS, DOC_CUSTOMER, DOC_KIND, DOC_DATE, DOC_CATEGORY, DOC_NET,
+       DOC_TOTAL, DOC_STATUS, DOC_NO_POINTS, DOC_ORIGINAL };
+enum { ALLOC_PAYMENT = S_FIELDS, ALLOC_INVOICE, ALLOC_CUSTOMER, ALLOC_DATE, ALLOC_AMOUNT,
+       ALLOC_METHOD };
+enum { ENT_KIND = S_FIELDS, ENT_ORIGIN, ENT_DATE, ENT_DOCUMENT, ENT_CUSTOMER, ENT_NOTE, ENT_TIER,
+       ENT_RATE, ENT_FACTOR, ENT_PENDING, ENT_USABLE, ENT_EXPIRES };
+
+#define F(i) (f[(i)])
+
+static int take_row(struct close *c, char **f, int n)
+{
+	int src;
+	date_t d;
+
+	if (n < S_NCOLS)
+		return err_set(c->e, EXIT_FAIL, "internal: short row from the account stream");
+	src = atoi(F(S_SRC));
+	switch (src) {
+	case SRC_HEAD:
+		c->has_header = 1;
+		c->prog = posting_prog(&c->post, F(HEAD_PROGRAM));
+		c->has_points_expiry = F(HEAD_POINTS_EXPIRY) && date_parse(F(HEAD_POINTS_EXPIRY), &c->points_expiry) == 0;
+		c->has_next_stored = F(HEAD_NEXT_EVENT) && date_parse(F(HEAD_NEXT_EVENT), &c->next_stored) == 0;
+		sbuf_reset(&c->ckpt);
+		c->has_ckpt = F(HEAD_CHECKPOINT) && sbuf_adds(&c->ckpt, F(HEAD_CHECKPOINT)) == 0;
+		if (F(HEAD_CHECKPOINT) && !c->has_ckpt)
+			return err_set(c->e, EXIT_FAIL, "account %s: its checkpoint is too large",
+				       c->account);
+		break;
+	case SRC_TIER:
+		if (mem_grow((void **)&c->tiers, &c->captiers, c->ntiers + 1, sizeof(*c->tiers)))
+			return err_set(c->e, EXIT_FAIL, "out of memory");
+		tier_from_fields(&c->tiers[c->ntiers++], f + TIER_NAME);
+		break;
+	case SRC_DOC: {
+		struct acct_doc *x;
+
+		if (mem_grow((void **)&c->docs, &c->capdocs, c->ndocs + 1, sizeof(*c->docs)))
+			return err_set(c->e, EXIT_FAIL, "out of memory");
+		x = &c->docs[c->ndocs++];
+		memset(x, 0, sizeof(*x));
+		text_copy(x->number, sizeof(x->number), F(DOC_NUMBER));
+		text_copy(x->customer, sizeof(x->customer), F(DOC_CUSTOMER));
+		x->is_credit = !strcmp(F(DOC_KIND), "credit_note");
+		date_parse(F(DOC_DATE), &d);
+		x->date = d;
+		text_copy(x->category, sizeof(x->category), F(DOC_CATEGORY));
+		x->net_cents = db_int64(F(DOC_NET));
+		x->total_cents = db_int64(F(DOC_TOTAL));
+		x->cancelled = !strcmp(F(DOC_STATUS), "cancelled");
+		x->no_points = !strcmp(F(DOC_NO_POINTS), "t");
+		text_copy(x->original, sizeof(x->original), F(DOC_ORIGINAL));
+		break;
+	}
+	case SRC_ALLOC: {
+		struct acct_alloc *x;
+
+		if (mem_grow((void **)&c->allocs, &c->capallocs, c->nallocs + 1, sizeof(*c->allocs)))
+			return err_set(c->e, EXIT_FAIL, "out of memory");
+		x = &c->allocs[c->nallocs++];
+		memset(x, 0, sizeof(*x));
+		text_copy(x->payment, sizeof(x->payment), F(ALLOC_PAYMENT));
+		text_copy(x->invoice, sizeof(x->invoice), F(ALLOC_INVOICE));
+		text_copy(x->customer, sizeof(x->customer), F(ALLOC_CUSTOMER));
+		date_parse(F(ALLOC_DATE), &d);
+		x->date = d;
+		x->amount_cents = db_int64(F(ALLOC_AMOUNT));
+		x->reward = !strcmp(F(ALLOC_METHOD), "reward");
+		break;
+	}
+	case SRC_ENTRY: {
+		struct acct_entry *x;
+
+		if (mem_grow((void **)&c->entries, &c->capentries, c->nentries + 1, sizeof(*c->entries)))
+			return err_set(c->e, EXIT_FAIL, "out of memory");
+		x = &c->entries[c->nentries++];
+		memset(x, 0, sizeof(*x));
+		x->kind = acct_kind_parse(F(ENT_KIND));
+		x->by_close = !strcmp(F(ENT_ORIGIN), "close");
+		date_parse(F(ENT_DATE), &d);
+		x->date = d;
+		text_copy(x->document, sizeof(x->document), F(ENT_DOCUMENT));
+		text_copy(x->customer, sizeof(x->customer), F(ENT_CUSTOMER));
+		text_copy(x->note, sizeof(x->note), F(ENT_NOTE));
+		text_copy(x->tier, sizeof(x->tier), F(ENT_TIER));
+		x->tier_rate_ppm = db_int64(F(ENT_RATE));
+		x->tier_factor_cents = db_int64(F(ENT_FACTOR));
+		x->pending = db_int64(F(ENT_PENDING));
+		x->usable = db_int64(F(ENT_USABLE));
+		x->has_expires = F(ENT_EXPIRES) && date_parse(F(ENT_EXPIRES), &x->expires_on) == 0;
+		if (x->kind < 0)
+			c->nentries--;
+		break;
+	}
+	}
+	return 0;
+}
+
 
 static int stream_accounts(struct close *c, const char *sql, const char *what,
 			   long long total)
@@ -572,6 +586,7 @@ static int customers_of(struct close *c, const char *make, const char *index,
 static int pick_accounts(struct close *c, long long *total)
 {
 	PGresult *r;
+	long long naccounts;
 	int rc;
 
 	if (c->full)
@@ -628,43 +643,39 @@ static int pick_accounts(struct close *c, long long *total)
 				   "   JOIN customers k ON k.parent = w.account",
 				"CREATE INDEX ON accr_customers (customer)", "ANALYZE accr_customers"))))
 		return rc;
-	r = db_query(c->r, c->e,
-		     "SELECT count(*) FILTER (WHERE why = 'changed'),"
-		     "       count(*) FILTER (WHERE why = 'due'), count(*),"
-		     "       count(*) FILTER (WHERE since IS NOT NULL) FROM work", 0, NULL);
+	/* what the summary says, and the size of the work beside the book */
+	enum { PICK_CHANGED, PICK_DUE, PICK_TOTAL, PICK_RESUMED, PICK_ACCOUNTS, PICK_ACCRUAL };
+	r = db_query(c->r, c->e, c->month_end
+		     ? "SELECT count(*) FILTER (WHERE why = 'changed'),"
+		       "       count(*) FILTER (WHERE why = 'due'), count(*),"
+		       "       count(*) FILTER (WHERE since IS NOT NULL),"
+		       "       (SELECT count(*) FROM customers WHERE parent IS NULL AND program IS NOT NULL),"
+		       "       (SELECT count(*) FROM accr)"
+		       "  FROM work"
+		     : "SELECT count(*) FILTER (WHERE why = 'changed'),"
+		       "       count(*) FILTER (WHERE why = 'due'), count(*),"
+		       "       count(*) FILTER (WHERE since IS NOT NULL),"
+		       "       (SELECT count(*) FROM customers WHERE parent IS NULL AND program IS NOT NULL),"
+		       "       0"
+		       "  FROM work", 0, NULL);
 	if (!r)
 		return c->e->exit;
-	c->n_changed = atoll(PQgetvalue(r, 0, 0));
-	c->n_due = atoll(PQgetvalue(r, 0, 1));
-	*total = atoll(PQgetvalue(r, 0, 2));
-	c->n_resumed = atoll(PQgetvalue(r, 0, 3));
+	c->n_changed = atoll(PQgetvalue(r, 0, PICK_CHANGED));
+	c->n_due = atoll(PQgetvalue(r, 0, PICK_DUE));
+	*total = atoll(PQgetvalue(r, 0, PICK_TOTAL));
+	c->n_resumed = atoll(PQgetvalue(r, 0, PICK_RESUMED));
+	naccounts = atoll(PQgetvalue(r, 0, PICK_ACCOUNTS));
+	c->n_accr_total = atoll(PQgetvalue(r, 0, PICK_ACCRUAL));
 	PQclear(r);
-	if (!c->full) {
-		if (!(r = db_query(c->r, c->e,
-				   "SELECT count(*) FROM customers WHERE parent IS NULL AND program IS NOT NULL",
-				   0, NULL)))
-			return c->e->exit;
-		/* A tenth or less of the accounts, or up to half of them when
-		 * most resume from a checkpoint (a month or two of facts each):
-		 * by index; more, and hashing whole tables is cheaper. */
-		long long naccounts = atoll(PQgetvalue(r, 0, 0));
-
-		if ((*total * 10 <= naccounts ||
-		     (*total * 2 <= naccounts && c->n_resumed * 2 >= *total)) &&
-		    ((rc = db_exec(c->r, c->e, "SET LOCAL enable_hashjoin = off", 0, NULL)) ||
-		     (rc = db_exec(c->r, c->e, "SET LOCAL enable_mergejoin = off", 0, NULL)) ||
-		     (rc = db_exec(c->r, c->e, "SET LOCAL jit = off", 0, NULL)))) {
-			PQclear(r);
-			return rc;
-		}
-		PQclear(r);
-	}
-	if (c->month_end) {
-		if (!(r = db_query(c->r, c->e, "SELECT count(*) FROM accr", 0, NULL)))
-			return c->e->exit;
-		c->n_accr_total = atoll(PQgetvalue(r, 0, 0));
-		PQclear(r);
-	}
+	/* A tenth or less of the accounts, or up to half of them when most
+	 * resume from a checkpoint (a month or two of facts each): by index;
+	 * more, and hashing whole tables is cheaper. */
+	if (!c->full &&
+	    (*total * 10 <= naccounts || (*total * 2 <= naccounts && c->n_resumed * 2 >= *total)) &&
+	    ((rc = db_exec(c->r, c->e, "SET LOCAL enable_hashjoin = off", 0, NULL)) ||
+	     (rc = db_exec(c->r, c->e, "SET LOCAL enable_mergejoin = off", 0, NULL)) ||
+	     (rc = db_exec(c->r, c->e, "SET LOCAL jit = off", 0, NULL))))
+		return rc;
 	return 0;
 }
 
@@ -903,18 +914,18 @@ static int close_run(struct close *c, struct app *a)
 	    (rc = db_exec(c->w, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
 		return rc;
 	r = db_query(c->w, c->e,
-		     "SELECT pg_export_snapshot(), 0,"
+		     "SELECT pg_export_snapshot(),"
 		     "       EXISTS (SELECT 1 FROM programs"
 		     "               WHERE earning <> 'per_invoice' AND inactivity_days IS NULL)",
 		     0, NULL);
 	if (!r)
 		return c->e->exit;
 	{
+		enum { SNAP_ID, SNAP_SUMS };
 		char snap[128];
 
-		text_copy(snap, sizeof(snap), PQgetvalue(r, 0, 0));
-		total = atoll(PQgetvalue(r, 0, 1));
-		c->sums = !strcmp(PQgetvalue(r, 0, 2), "t");
+		text_copy(snap, sizeof(snap), PQgetvalue(r, 0, SNAP_ID));
+		c->sums = !strcmp(PQgetvalue(r, 0, SNAP_SUMS), "t");
 		PQclear(r);
 
 		/* The reader sees exactly the writer's snapshot. */

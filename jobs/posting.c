@@ -31,6 +31,13 @@ static void tier_from_fields(struct tier *t, char **f)
 	t->factor_cents = db_int64(f[5]);
 }
 
+/* The columns of load_programs' queries, in the order of their SELECTs. */
+enum { P_PROGRAM, P_EARNING, P_VESTING, P_BASIS, P_MAX_PAYMENT_DAYS, P_EXPIRY_DAYS,
+       P_EXPIRY_MONTHS, P_INACTIVITY_DAYS, P_UNIT_VALUE, P_ACCOUNTS /* GL_ROLES of them */,
+       P_FISCAL_YEAR_START = P_ACCOUNTS + GL_ROLES };
+enum { T_PROGRAM, T_FIELDS /* as tier_from_fields reads them */ };
+enum { G_PROGRAM, G_KIND, G_UNITS };
+
 static int load_programs(struct posting *c)
 {
 	PGresult *r = db_query(c->db, c->e,
@@ -53,21 +60,21 @@ static int load_programs(struct posting *c)
 	}
 	for (size_t i = 0; i < c->nprogs; i++) {
 		struct prog *p = &c->progs[i];
-		const char *earning = PQgetvalue(r, (int)i, 1);
+		const char *earning = PQgetvalue(r, (int)i, P_EARNING);
 
-		text_copy(p->p.code, sizeof(p->p.code), PQgetvalue(r, (int)i, 0));
+		text_copy(p->p.code, sizeof(p->p.code), PQgetvalue(r, (int)i, P_PROGRAM));
 		p->p.earning = !strcmp(earning, "per_invoice") ? EARN_PER_INVOICE
 			       : !strcmp(earning, "month_tiered") ? EARN_MONTH_TIERED : EARN_YTD_TIERED;
-		p->p.on_payment = !strcmp(PQgetvalue(r, (int)i, 2), "on_payment");
-		p->p.basis_total = !strcmp(PQgetvalue(r, (int)i, 3), "total");
-		p->p.max_payment_days = atoi(PQgetvalue(r, (int)i, 4));
-		p->p.expiry_days = atoi(PQgetvalue(r, (int)i, 5));
-		p->p.expiry_months = atoi(PQgetvalue(r, (int)i, 6));
-		p->p.inactivity_days = atoi(PQgetvalue(r, (int)i, 7));
-		p->p.unit_value_cents = db_int64(PQgetvalue(r, (int)i, 8));
+		p->p.on_payment = !strcmp(PQgetvalue(r, (int)i, P_VESTING), "on_payment");
+		p->p.basis_total = !strcmp(PQgetvalue(r, (int)i, P_BASIS), "total");
+		p->p.max_payment_days = atoi(PQgetvalue(r, (int)i, P_MAX_PAYMENT_DAYS));
+		p->p.expiry_days = atoi(PQgetvalue(r, (int)i, P_EXPIRY_DAYS));
+		p->p.expiry_months = atoi(PQgetvalue(r, (int)i, P_EXPIRY_MONTHS));
+		p->p.inactivity_days = atoi(PQgetvalue(r, (int)i, P_INACTIVITY_DAYS));
+		p->p.unit_value_cents = db_int64(PQgetvalue(r, (int)i, P_UNIT_VALUE));
 		for (int k = 0; k < GL_ROLES; k++)
-			text_copy(p->account[k], sizeof(p->account[k]), PQgetvalue(r, (int)i, 9 + k));
-		p->p.fiscal_year_start = atoi(PQgetvalue(r, (int)i, 13));
+			text_copy(p->account[k], sizeof(p->account[k]), PQgetvalue(r, (int)i, P_ACCOUNTS + k));
+		p->p.fiscal_year_start = atoi(PQgetvalue(r, (int)i, P_FISCAL_YEAR_START));
 	}
 	PQclear(r);
 
@@ -78,13 +85,13 @@ static int load_programs(struct posting *c)
 	if (!t)
 		return c->e->exit;
 	for (int i = 0; i < PQntuples(t); i++) {
-		struct prog *p = (struct prog *)posting_prog(c, PQgetvalue(t, i, 0));
+		struct prog *p = (struct prog *)posting_prog(c, PQgetvalue(t, i, T_PROGRAM));
 		char *f[6];
 
 		if (!p)
 			continue;
 		for (int k = 0; k < 6; k++)
-			f[k] = PQgetisnull(t, i, 1 + k) ? NULL : PQgetvalue(t, i, 1 + k);
+			f[k] = PQgetisnull(t, i, T_FIELDS + k) ? NULL : PQgetvalue(t, i, T_FIELDS + k);
 		{
 			struct tier *v = realloc(p->tiers, (p->ntiers + 1) * sizeof(*v));
 			if (!v) {
@@ -105,10 +112,10 @@ static int load_programs(struct posting *c)
 	if (!g)
 		return c->e->exit;
 	for (int i = 0; i < PQntuples(g); i++) {
-		struct prog *p = (struct prog *)posting_prog(c, PQgetvalue(g, i, 0));
-		int kind = acct_kind_parse(PQgetvalue(g, i, 1));
+		struct prog *p = (struct prog *)posting_prog(c, PQgetvalue(g, i, G_PROGRAM));
+		int kind = acct_kind_parse(PQgetvalue(g, i, G_KIND));
 		int role = gl_counter_role(kind);
-		int64_t u = db_int64(PQgetvalue(g, i, 2));
+		int64_t u = db_int64(PQgetvalue(g, i, G_UNITS));
 
 		if (!p || role < 0)
 			continue;
@@ -130,11 +137,13 @@ int posting_begin(struct posting *p, PGconn *db, struct err *e)
 	sbuf_init(&p->copy, 4 * COPY_CHUNK);
 	if ((rc = load_programs(p)))
 		return rc;
+	enum { OPEN_FROM };
 	r = db_query(db, e, "SELECT (max(period) + interval '1 month')::date::text FROM periods",
 		     0, NULL);
 	if (!r)
 		return e->exit;
-	p->has_open_from = !PQgetisnull(r, 0, 0) && date_parse(PQgetvalue(r, 0, 0), &p->open_from) == 0;
+	p->has_open_from = !PQgetisnull(r, 0, OPEN_FROM) &&
+			   date_parse(PQgetvalue(r, 0, OPEN_FROM), &p->open_from) == 0;
 	PQclear(r);
 	return db_exec_script(db, e,
 			      "CREATE TEMP TABLE new_entries (seq bigint, account text COLLATE \"C\","
@@ -259,6 +268,7 @@ void posting_print_kinds(const struct posting *p)
  * each role moved (core/gl), into the staging table new_lines. */
 static int make_journal_lines(struct posting *c, long long *journals)
 {
+	enum { J_PROGRAM, J_DATE, J_KIND, J_UNITS };
 	PGresult *r = db_query(c->db, c->e,
 			       "SELECT program, jdate::text, kind, sum(pending + usable)::text"
 			       "  FROM new_entries GROUP BY program, jdate, kind ORDER BY program, jdate",
@@ -271,15 +281,15 @@ static int make_journal_lines(struct posting *c, long long *journals)
 	n = PQntuples(r);
 	sbuf_init(&b, (size_t)1 << 30);
 	for (int i = 0; i < n;) {
-		const char *program = PQgetvalue(r, i, 0), *jdate = PQgetvalue(r, i, 1);
+		const char *program = PQgetvalue(r, i, J_PROGRAM), *jdate = PQgetvalue(r, i, J_DATE);
 		struct prog *p = (struct prog *)posting_prog(c, program);
 		int64_t delta[GL_ROLES] = {0}, cents[GL_ROLES];
 		int k = i;
 
-		for (; k < n && !strcmp(PQgetvalue(r, k, 0), program) &&
-		       !strcmp(PQgetvalue(r, k, 1), jdate); k++) {
-			int role = gl_counter_role(acct_kind_parse(PQgetvalue(r, k, 2)));
-			int64_t u = db_int64(PQgetvalue(r, k, 3));
+		for (; k < n && !strcmp(PQgetvalue(r, k, J_PROGRAM), program) &&
+		       !strcmp(PQgetvalue(r, k, J_DATE), jdate); k++) {
+			int role = gl_counter_role(acct_kind_parse(PQgetvalue(r, k, J_KIND)));
+			int64_t u = db_int64(PQgetvalue(r, k, J_UNITS));
 
 			if (role < 0)
 				continue;
