@@ -119,6 +119,12 @@ static const char post_sql[] =
 	"        a.points_expiry_date::text, (SELECT max(d)::text FROM r)"
 	"   FROM r LEFT JOIN inv USING (line) JOIN customers a ON a.customer = r.account"
 	"  ORDER BY r.line";
+/* Its columns. */
+enum { A_LINE, A_ACTION, A_ACCOUNT, A_PROGRAM, A_CUSTOMER, A_PARENT, A_INV_CUSTOMER, A_UNITS,
+       A_INVOICE, A_REFERENCE, A_REASON, A_DATE, A_PENDING, A_EXPIRED, A_POINTS_EXPIRY,
+       A_LAST_DATE };
+/* The columns of adjust_checks. */
+enum { CHK_LINE, CHK_COLUMN, CHK_MESSAGE };
 
 /* Rows of an imported file found posted before, or -1 (not an import). */
 static long adjust_unchanged(PGconn *db, struct err *e)
@@ -165,7 +171,7 @@ int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 	}
 	{
 		char host[256] = "", pid[32];
-		const char *p[4] = {"adjust", n ? PQgetvalue(r, 0, 15) : NULL, host, pid};
+		const char *p[4] = {"adjust", n ? PQgetvalue(r, 0, A_LAST_DATE) : NULL, host, pid};
 
 		/* the run is this process on this machine, as for a close */
 		gethostname(host, sizeof(host) - 1);
@@ -183,42 +189,43 @@ int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 	if ((rc = posting_stage_begin(&post)))
 		goto out;
 	for (int i = 0; i < n && !rc; i++) {
-		const char *action = PQgetvalue(r, i, 1), *account = PQgetvalue(r, i, 2);
-		const char *program = PQgetvalue(r, i, 3);
+		const char *action = PQgetvalue(r, i, A_ACTION), *account = PQgetvalue(r, i, A_ACCOUNT);
+		const char *program = PQgetvalue(r, i, A_PROGRAM);
 		const struct prog *pg = posting_prog(&post, program);
 		struct acct_entry x;
 		date_t d;
 
 		memset(&x, 0, sizeof(x));
-		date_parse(PQgetvalue(r, i, 11), &d);
+		date_parse(PQgetvalue(r, i, A_DATE), &d);
 		x.date = d;
 		x.by_close = 0;
-		text_copy(x.note, sizeof(x.note), PQgetvalue(r, i, 10));
-		if (!PQgetisnull(r, i, 5))
+		text_copy(x.note, sizeof(x.note), PQgetvalue(r, i, A_REASON));
+		if (!PQgetisnull(r, i, A_PARENT))
 			log_warn("%s is a child of %s: the adjustment is applied to %s",
-				 PQgetvalue(r, i, 4), account, account);
+				 PQgetvalue(r, i, A_CUSTOMER), account, account);
 		if (!strcmp(action, "add")) {
 			x.kind = K_ADJUST;
-			text_copy(x.document, sizeof(x.document), PQgetvalue(r, i, 9));
+			text_copy(x.document, sizeof(x.document), PQgetvalue(r, i, A_REFERENCE));
 			text_copy(x.customer, sizeof(x.customer), account);
-			x.usable = strtoll(PQgetvalue(r, i, 7), NULL, 10);
+			x.usable = strtoll(PQgetvalue(r, i, A_UNITS), NULL, 10);
 			if (x.usable > 0 && pg) {
 				date_t cap = 0;
-				int has_cap = !PQgetisnull(r, i, 14) && date_parse(PQgetvalue(r, i, 14), &cap) == 0;
+				int has_cap = !PQgetisnull(r, i, A_POINTS_EXPIRY) &&
+					      date_parse(PQgetvalue(r, i, A_POINTS_EXPIRY), &cap) == 0;
 
 				x.expires_on = lots_last_day(d, pg->p.expiry_days, pg->p.expiry_months,
 							     has_cap, cap, &x.has_expires);
 			}
 		} else if (!strcmp(action, "expire_invoice")) {
 			x.kind = K_EXPIRE;
-			snprintf(x.document, sizeof(x.document), "E%s", PQgetvalue(r, i, 8));
-			text_copy(x.customer, sizeof(x.customer), PQgetvalue(r, i, 6));
-			x.pending = -strtoll(PQgetvalue(r, i, 12), NULL, 10);
+			snprintf(x.document, sizeof(x.document), "E%s", PQgetvalue(r, i, A_INVOICE));
+			text_copy(x.customer, sizeof(x.customer), PQgetvalue(r, i, A_INV_CUSTOMER));
+			x.pending = -strtoll(PQgetvalue(r, i, A_PENDING), NULL, 10);
 		} else {
 			x.kind = K_REVERSE_EXPIRY;
-			snprintf(x.document, sizeof(x.document), "R%s", PQgetvalue(r, i, 8));
-			text_copy(x.customer, sizeof(x.customer), PQgetvalue(r, i, 6));
-			x.pending = strtoll(PQgetvalue(r, i, 13), NULL, 10);
+			snprintf(x.document, sizeof(x.document), "R%s", PQgetvalue(r, i, A_INVOICE));
+			text_copy(x.customer, sizeof(x.customer), PQgetvalue(r, i, A_INV_CUSTOMER));
+			x.pending = strtoll(PQgetvalue(r, i, A_EXPIRED), NULL, 10);
 		}
 		rc = posting_entry(&post, account, program, ORIGIN_MANUAL, &x);
 	}
@@ -404,8 +411,8 @@ int cmd_adjust(struct app *a, int argc, char **argv)
 			goto fail;
 		}
 		for (int i = 0; i < PQntuples(r); i++) {
-			fprintf(stderr, "accrue %s: %s: %s\n", what, option_of(PQgetvalue(r, i, 1)),
-				PQgetvalue(r, i, 2));
+			fprintf(stderr, "accrue %s: %s: %s\n", what, option_of(PQgetvalue(r, i, CHK_COLUMN)),
+				PQgetvalue(r, i, CHK_MESSAGE));
 			bad++;
 		}
 		PQclear(r);

@@ -44,6 +44,8 @@ static int export(PGconn *db, struct err *e, const char *from, const char *to, i
 	static const enum table_align num[] = {TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT,
 					       TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT};
 	const char *prev = NULL;
+	enum { J_JOURNAL, J_DATE, J_ACCOUNT, J_DEBIT, J_CREDIT, J_MEMO, J_PROGRAM, J_RUN,
+	       J_IIF_DATE };
 
 	r = db_query(db, e,
 		     "SELECT j.journal_id::text, j.journal_date::text, l.account, l.debit_cents,"
@@ -62,8 +64,8 @@ static int export(PGconn *db, struct err *e, const char *from, const char *to, i
 		table_begin(&t, stdout, TABLE_CSV, 8, cols, num);
 	}
 	for (int i = 0; i < PQntuples(r); i++) {
-		const char *journal = PQgetvalue(r, i, 0);
-		int64_t debit = atoll(PQgetvalue(r, i, 3)), credit = atoll(PQgetvalue(r, i, 4));
+		const char *journal = PQgetvalue(r, i, J_JOURNAL);
+		int64_t debit = atoll(PQgetvalue(r, i, J_DEBIT)), credit = atoll(PQgetvalue(r, i, J_CREDIT));
 		char d[MONEY_FMT_SIZE], c[MONEY_FMT_SIZE];
 
 		if (!iif) {
@@ -71,13 +73,13 @@ static int export(PGconn *db, struct err *e, const char *from, const char *to, i
 
 
 			row[0] = journal;
-			row[1] = PQgetvalue(r, i, 1);
-			row[2] = PQgetvalue(r, i, 2);
+			row[1] = PQgetvalue(r, i, J_DATE);
+			row[2] = PQgetvalue(r, i, J_ACCOUNT);
 			row[3] = money_format(debit, d);
 			row[4] = money_format(credit, c);
-			row[5] = PQgetvalue(r, i, 5);
-			row[6] = PQgetvalue(r, i, 6);
-			row[7] = PQgetvalue(r, i, 7);
+			row[5] = PQgetvalue(r, i, J_MEMO);
+			row[6] = PQgetvalue(r, i, J_PROGRAM);
+			row[7] = PQgetvalue(r, i, J_RUN);
 			table_row(&t, row);
 			continue;
 		}
@@ -87,10 +89,10 @@ static int export(PGconn *db, struct err *e, const char *from, const char *to, i
 
 			if (first && prev)
 				printf("ENDTRNS\n");
-			iif_text(PQgetvalue(r, i, 2), account, sizeof(account));
-			iif_text(PQgetvalue(r, i, 5), memo, sizeof(memo));
+			iif_text(PQgetvalue(r, i, J_ACCOUNT), account, sizeof(account));
+			iif_text(PQgetvalue(r, i, J_MEMO), memo, sizeof(memo));
 			printf("%s\t\tGENERAL JOURNAL\t%s\t%s\t%s\tJ%s\t%s\n", first ? "TRNS" : "SPL",
-			       PQgetvalue(r, i, 8), account, money_format(debit - credit, d), journal,
+			       PQgetvalue(r, i, J_IIF_DATE), account, money_format(debit - credit, d), journal,
 			       memo);
 			prev = journal;
 		}

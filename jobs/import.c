@@ -589,6 +589,9 @@ static void on_csv_error(void *ctx, long line, int field, const char *msg)
 
 /* -- database ------------------------------------------------------------- */
 
+/* A check's columns: the file line, the column it names, the message. */
+enum { CHECK_LINE, CHECK_COLUMN, CHECK_MESSAGE };
+
 static int run_checks(struct import *im, const char *const *checks)
 {
 	for (const char *const *q = checks; q && *q; q++) {
@@ -597,8 +600,8 @@ static int run_checks(struct import *im, const char *const *checks)
 		if (!r)
 			return -1;
 		for (int i = 0; i < PQntuples(r); i++)
-			error_add(im, atol(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1),
-				  PQgetvalue(r, i, 2));
+			error_add(im, atol(PQgetvalue(r, i, CHECK_LINE)), PQgetvalue(r, i, CHECK_COLUMN),
+				  PQgetvalue(r, i, CHECK_MESSAGE));
 		PQclear(r);
 	}
 	return 0;
@@ -734,10 +737,13 @@ static int import_run(struct import *im)
 		PQclear(r);
 		goto fail;
 	}
+	/* every kind's upsert_sql ends with these counts */
+	enum { UP_INSERTED, UP_UPDATED, UP_UNCHANGED, UP_REMOVED };
 	printf("%s: %ld rows: %s inserted, %s updated, %s unchanged", im->path, im->staged,
-	       PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
-	if (PQnfields(r) > 3)
-		printf(", %s removed", PQgetvalue(r, 0, 3));
+	       PQgetvalue(r, 0, UP_INSERTED), PQgetvalue(r, 0, UP_UPDATED),
+	       PQgetvalue(r, 0, UP_UNCHANGED));
+	if (PQnfields(r) > UP_REMOVED)
+		printf(", %s removed", PQgetvalue(r, 0, UP_REMOVED));
 	printf("\n");
 	PQclear(r);
 	return 0;

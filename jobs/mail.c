@@ -47,6 +47,8 @@ static const char chunk_sql[] =
 
 enum { C_MAIL, C_STATEMENT, C_RECIPIENT, C_ATTEMPTS, C_PATH, C_FROM, C_TO, C_CUSTOMER,
        C_NAME, C_LANGUAGE, C_PROGRAM, C_SHA256 };
+/* The columns of a temporary failure's UPDATE ... RETURNING. */
+enum { RET_STATUS, RET_ATTEMPTS };
 
 struct in_flight {
 	long long mail_id;
@@ -258,11 +260,11 @@ static int record(struct mail_run *m, const struct msmtp_done *d)
 			rc = m->e->exit;
 			break;
 		}
-		if (PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "failed")) {
+		if (PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, RET_STATUS), "failed")) {
 			char why[MSMTP_DESCRIBE_MAX + 64];
 
 			snprintf(why, sizeof(why), "gave up after %s attempts: %s",
-				 PQgetvalue(r, 0, 1), d->error);
+				 PQgetvalue(r, 0, RET_ATTEMPTS), d->error);
 			m->gave_up++;
 			m->c->failed++;
 			if (f)
@@ -475,6 +477,7 @@ static int send_chunk_outbox(struct mail_run *m, PGresult *r)
 /* Rows left 'sending' by a run that stopped: listed, counted. */
 static int report_interrupted(struct mail_run *m)
 {
+	enum { I_MAIL, I_STATEMENT, I_RECIPIENT, I_MESSAGE_ID, I_COUNT };
 	PGresult *r = db_query(m->db, m->e,
 			       "SELECT mail_id, statement_id, recipient, COALESCE(message_id, ''),"
 			       "       count(*) OVER ()"
@@ -485,12 +488,12 @@ static int report_interrupted(struct mail_run *m)
 	if (!r)
 		return m->e->exit;
 	n = PQntuples(r);
-	m->c->interrupted = n ? atoll(PQgetvalue(r, 0, 4)) : 0;
+	m->c->interrupted = n ? atoll(PQgetvalue(r, 0, I_COUNT)) : 0;
 	for (int i = 0; i < n; i++)
 		printf("mail: interrupted: statement %s to %s (mail %s, %s): a run stopped while "
 		       "msmtp sent it, so it may or may not have gone out\n",
-		       PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 0),
-		       PQgetvalue(r, i, 3));
+		       PQgetvalue(r, i, I_STATEMENT), PQgetvalue(r, i, I_RECIPIENT),
+		       PQgetvalue(r, i, I_MAIL), PQgetvalue(r, i, I_MESSAGE_ID));
 	if (m->c->interrupted > n)
 		printf("mail: interrupted: ... and %lld more\n", m->c->interrupted - n);
 	if (m->c->interrupted)
@@ -503,6 +506,7 @@ static int report_interrupted(struct mail_run *m)
 /* The rows still queued after the run, listed. */
 static int report_queued(struct mail_run *m, long long *left)
 {
+	enum { Q_MAIL, Q_STATEMENT, Q_RECIPIENT, Q_ATTEMPTS, Q_ERROR, Q_COUNT };
 	PGresult *r = db_query(m->db, m->e,
 			       "SELECT mail_id, statement_id, recipient, attempts,"
 			       "       COALESCE(last_error, 'not tried yet'), count(*) OVER ()"
@@ -513,11 +517,12 @@ static int report_queued(struct mail_run *m, long long *left)
 	if (!r)
 		return m->e->exit;
 	n = PQntuples(r);
-	*left = n ? atoll(PQgetvalue(r, 0, 5)) : 0;
+	*left = n ? atoll(PQgetvalue(r, 0, Q_COUNT)) : 0;
 	for (int i = 0; i < n; i++)
 		printf("mail: queued: statement %s to %s (mail %s, %s of %d attempts): %s\n",
-		       PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 0),
-		       PQgetvalue(r, i, 3), m->a->cfg.max_attempts, PQgetvalue(r, i, 4));
+		       PQgetvalue(r, i, Q_STATEMENT), PQgetvalue(r, i, Q_RECIPIENT),
+		       PQgetvalue(r, i, Q_MAIL), PQgetvalue(r, i, Q_ATTEMPTS), m->a->cfg.max_attempts,
+		       PQgetvalue(r, i, Q_ERROR));
 	if (*left > n)
 		printf("mail: queued: ... and %lld more\n", *left - n);
 	PQclear(r);

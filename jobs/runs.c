@@ -15,6 +15,8 @@ int runs_lock(PGconn *db, struct err *e, const char *lock_key, const char *what)
 	if ((rc = db_try_lock(db, e, lock_key, 0, &got)))
 		return rc;
 	if (!got) {
+		enum { R_RUN, R_JOB, R_DATE, R_HOST, R_PID, R_STARTED };
+
 		r = db_query(db, e,
 			     "SELECT run_id, job, COALESCE(business_date::text, to_char(period, 'YYYY-MM'), ''),"
 			     "       COALESCE(host, '?'), COALESCE(pid, 0), to_char(started_at, 'YYYY-MM-DD HH24:MI:SS')"
@@ -22,9 +24,9 @@ int runs_lock(PGconn *db, struct err *e, const char *lock_key, const char *what)
 		if (r && PQntuples(r) == 1)
 			err_set(e, EXIT_TEMPFAIL,
 				"another %s is running: run %s (%s %s) on host %s, pid %s, started %s; "
-				"try again when it has finished", what, PQgetvalue(r, 0, 0),
-				PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3),
-				PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5));
+				"try again when it has finished", what, PQgetvalue(r, 0, R_RUN),
+				PQgetvalue(r, 0, R_JOB), PQgetvalue(r, 0, R_DATE), PQgetvalue(r, 0, R_HOST),
+				PQgetvalue(r, 0, R_PID), PQgetvalue(r, 0, R_STARTED));
 		else
 			err_set(e, EXIT_TEMPFAIL, "another %s is running (it holds the lock); "
 				"try again when it has finished", what);

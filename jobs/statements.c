@@ -170,6 +170,10 @@ static const char stmt_sql[] =
 	"    FROM ledger l JOIN chosen ch ON ch.account = l.account AND ch.program = l.program"
 	"   WHERE l.entry_date <= $2::date"
 	") x ORDER BY x.account, x.part, x.day, x.entry_id";
+enum { SC_PART, SC_ACCOUNT, SC_DATE, SC_KIND, SC_DOCUMENT, SC_PENDING, SC_USABLE, SC_EXPIRES,
+       SC_NOTE, SC_CUSTOMER, SC_NAME, SC_ADDRESS, SC_LANGUAGE, SC_MEMBER_SINCE,
+       SC_POINTS_EXPIRY, SC_PROGRAM_NAME, SC_UNIT, SC_EXPIRY_DAYS, SC_EXPIRY_MONTHS,
+       SC_ENTRY_ID };
 
 static const char stmt_count_sql[] = STMT_CHOSEN "SELECT count(*) FROM chosen";
 
@@ -301,16 +305,16 @@ static int header_row(struct stmt_run *r, PGresult *res, int i)
 	struct stmt_header h;
 
 	memset(&h, 0, sizeof(h));
-	text_copy(h.customer, sizeof(h.customer), PQgetvalue(res, i, 1));
-	text_copy(h.name, sizeof(h.name), PQgetvalue(res, i, 10));
-	text_copy(h.address, sizeof(h.address), PQgetvalue(res, i, 11));
-	text_copy(r->lang, sizeof(r->lang), PQgetvalue(res, i, 12));
-	h.has_member_since = date_col(res, i, 13, &h.member_since);
-	h.has_points_expiry = date_col(res, i, 14, &h.points_expiry);
-	text_copy(h.program, sizeof(h.program), PQgetvalue(res, i, 15));
-	h.points = strcmp(PQgetvalue(res, i, 16), "points") == 0;
-	h.expiry_days = (int)db_int64(PQgetvalue(res, i, 17));
-	h.expiry_months = (int)db_int64(PQgetvalue(res, i, 18));
+	text_copy(h.customer, sizeof(h.customer), PQgetvalue(res, i, SC_ACCOUNT));
+	text_copy(h.name, sizeof(h.name), PQgetvalue(res, i, SC_NAME));
+	text_copy(h.address, sizeof(h.address), PQgetvalue(res, i, SC_ADDRESS));
+	text_copy(r->lang, sizeof(r->lang), PQgetvalue(res, i, SC_LANGUAGE));
+	h.has_member_since = date_col(res, i, SC_MEMBER_SINCE, &h.member_since);
+	h.has_points_expiry = date_col(res, i, SC_POINTS_EXPIRY, &h.points_expiry);
+	text_copy(h.program, sizeof(h.program), PQgetvalue(res, i, SC_PROGRAM_NAME));
+	h.points = strcmp(PQgetvalue(res, i, SC_UNIT), "points") == 0;
+	h.expiry_days = (int)db_int64(PQgetvalue(res, i, SC_EXPIRY_DAYS));
+	h.expiry_months = (int)db_int64(PQgetvalue(res, i, SC_EXPIRY_MONTHS));
 	h.from = r->from;
 	h.to = r->to;
 	h.expiring_days = r->a->cfg.expiring_days;
@@ -331,15 +335,15 @@ static int line_row(struct stmt_run *r, PGresult *res, int i)
 	if (!r->active)
 		return err_set(r->e, EXIT_FAIL, "internal: a ledger line before its account");
 	memset(&x, 0, sizeof(x));
-	if (!date_col(res, i, 2, &x.date))
+	if (!date_col(res, i, SC_DATE, &x.date))
 		return err_set(r->e, EXIT_FAIL, "internal: a ledger line without a date");
-	text_copy(x.kind, sizeof(x.kind), PQgetvalue(res, i, 3));
-	text_copy(x.document, sizeof(x.document), PQgetvalue(res, i, 4));
-	x.pending = db_int64(PQgetvalue(res, i, 5));
-	x.usable = db_int64(PQgetvalue(res, i, 6));
-	x.has_expires = date_col(res, i, 7, &x.expires);
-	text_copy(x.note, sizeof(x.note), PQgetvalue(res, i, 8));
-	text_copy(x.customer, sizeof(x.customer), PQgetvalue(res, i, 9));
+	text_copy(x.kind, sizeof(x.kind), PQgetvalue(res, i, SC_KIND));
+	text_copy(x.document, sizeof(x.document), PQgetvalue(res, i, SC_DOCUMENT));
+	x.pending = db_int64(PQgetvalue(res, i, SC_PENDING));
+	x.usable = db_int64(PQgetvalue(res, i, SC_USABLE));
+	x.has_expires = date_col(res, i, SC_EXPIRES, &x.expires);
+	text_copy(x.note, sizeof(x.note), PQgetvalue(res, i, SC_NOTE));
+	text_copy(x.customer, sizeof(x.customer), PQgetvalue(res, i, SC_CUSTOMER));
 	if (statement_add(&r->st, &x))
 		return err_set(r->e, EXIT_FAIL, "out of memory");
 	return 0;
@@ -365,7 +369,7 @@ static int stream(struct stmt_run *r)
 			return r->e->exit;
 		n = PQntuples(res);
 		for (int i = 0; i < n && !rc; i++) {
-			if (strcmp(PQgetvalue(res, i, 0), "0") == 0) {
+			if (strcmp(PQgetvalue(res, i, SC_PART), "0") == 0) {
 				if (r->active)
 					rc = statement_done(r);
 				if (!rc)
@@ -518,6 +522,7 @@ out:
 /* --customer N: a parent account in a client program. */
 static int check_customer(struct stmt_run *r)
 {
+	enum { WHO_PARENT, WHO_PROGRAM, WHO_POINTS_TYPE };
 	const char *params[1] = {r->customer};
 	PGresult *res;
 	int rc = 0;
@@ -532,16 +537,16 @@ static int check_customer(struct stmt_run *r)
 		return r->e->exit;
 	if (PQntuples(res) == 0)
 		rc = err_set(r->e, EXIT_FAIL, "no customer \"%.200s\"", r->customer);
-	else if (!PQgetisnull(res, 0, 0))
+	else if (!PQgetisnull(res, 0, WHO_PARENT))
 		rc = err_set(r->e, EXIT_FAIL, "%.100s is a child of %.100s: statements are made for %.100s",
-			     r->customer, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 0));
-	else if (PQgetisnull(res, 0, 1))
+			     r->customer, PQgetvalue(res, 0, WHO_PARENT), PQgetvalue(res, 0, WHO_PARENT));
+	else if (PQgetisnull(res, 0, WHO_PROGRAM))
 		rc = err_set(r->e, EXIT_FAIL, "customer %.200s is in no program: it has no statement",
 			     r->customer);
-	else if (strcmp(PQgetvalue(res, 0, 2), "client") != 0)
+	else if (strcmp(PQgetvalue(res, 0, WHO_POINTS_TYPE), "client") != 0)
 		rc = err_set(r->e, EXIT_FAIL, "customer %.100s is in promotional program %.100s: "
 			     "promotional programs never appear on statements", r->customer,
-			     PQgetvalue(res, 0, 1));
+			     PQgetvalue(res, 0, WHO_PROGRAM));
 	PQclear(res);
 	return rc;
 }
