@@ -562,17 +562,15 @@ static int save_refusals(struct close *c)
 }
 
 /* The customers of the accounts in table T, as T_customers (customer,
- * account), analysed: the stream's joins are planned on true row counts. */
-static int customers_of(struct close *c, const char *make, const char *index,
-			const char *analyze)
-{
-	int rc;
-
-	if ((rc = db_exec(c->r, c->e, make, 0, NULL)) ||
-	    (rc = db_exec(c->r, c->e, index, 0, NULL)))
-		return rc;
-	return db_exec(c->r, c->e, analyze, 0, NULL);
-}
+ * account, since), analysed: the stream's joins are planned on true row
+ * counts. */
+#define CUSTOMERS_OF(T) \
+	"CREATE TEMP TABLE " T "_customers ON COMMIT DROP AS" \
+	" SELECT account AS customer, account, since FROM " T " UNION ALL" \
+	" SELECT k.customer, w.account, w.since FROM " T " w" \
+	"   JOIN customers k ON k.parent = w.account;" \
+	"CREATE INDEX ON " T "_customers (customer);" \
+	"ANALYZE " T "_customers"
 
 /* The accounts this close brings up to date, in the reader's temporary
  * table `work` (account, why): with --full every account; else those with
@@ -622,11 +620,7 @@ static int pick_accounts(struct close *c, long long *total)
 			     0, NULL);
 	if (rc || (rc = db_exec(c->r, c->e, "CREATE UNIQUE INDEX ON work (account)", 0, NULL)) ||
 	    (rc = db_exec(c->r, c->e, "ANALYZE work", 0, NULL)) ||
-	    (rc = customers_of(c, "CREATE TEMP TABLE work_customers ON COMMIT DROP AS"
-				  " SELECT account AS customer, account, since FROM work UNION ALL"
-				  " SELECT k.customer, w.account, w.since FROM work w"
-				  "   JOIN customers k ON k.parent = w.account",
-			       "CREATE INDEX ON work_customers (customer)", "ANALYZE work_customers")))
+	    (rc = db_exec_script(c->r, c->e, CUSTOMERS_OF("work"))))
 		return rc;
 	if (c->month_end &&
 	    ((rc = db_exec(c->r, c->e,
@@ -637,11 +631,7 @@ static int pick_accounts(struct close *c, long long *total)
 			   "    AND NOT EXISTS (SELECT 1 FROM work w WHERE w.account = c.customer)",
 			   0, NULL)) ||
 	     (rc = db_exec(c->r, c->e, "ANALYZE accr", 0, NULL)) ||
-	     (rc = customers_of(c, "CREATE TEMP TABLE accr_customers ON COMMIT DROP AS"
-				   " SELECT account AS customer, account, since FROM accr UNION ALL"
-				   " SELECT k.customer, w.account, w.since FROM accr w"
-				   "   JOIN customers k ON k.parent = w.account",
-				"CREATE INDEX ON accr_customers (customer)", "ANALYZE accr_customers"))))
+	     (rc = db_exec_script(c->r, c->e, CUSTOMERS_OF("accr")))))
 		return rc;
 	/* what the summary says, and the size of the work beside the book */
 	enum { PICK_CHANGED, PICK_DUE, PICK_TOTAL, PICK_RESUMED, PICK_ACCOUNTS, PICK_ACCRUAL };
