@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "commands.h"
 #include "db.h"
 #include "money.h"
 #include "table.h"

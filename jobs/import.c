@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "commands.h"
 #include "csvin.h"
 #include "date.h"
 #include "db.h"

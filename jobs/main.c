@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "commands.h"
 #include "db.h"
 #include "log.h"
 
@@ -54,58 +55,6 @@ static void usage(FILE *out)
 		"exit status: 0 ok, 1 failure, 2 usage, 3 finished with exceptions,\n"
 		"65 bad input data, 69 database or mail server unavailable,\n"
 		"75 another run holds the lock\n");
-}
-
-PGconn *app_db(struct app *a, struct err *e)
-{
-	if (!a->db)
-		a->db = db_connect(a->conninfo, e);
-	return a->db;
-}
-
-int app_fail(const struct err *e)
-{
-	fprintf(stderr, "accrue: %s\n", e->msg);
-	return e->exit ? e->exit : EXIT_FAIL;
-}
-
-int app_usage(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "accrue %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(see `accrue %s --help`)\n", cmd);
-	return EXIT_USAGE;
-}
-
-int app_date_arg(const char *cmd, const char *opt, const char *v, date_t *out)
-{
-	if (date_parse(v, out))
-		return app_usage(cmd, "%s: \"%s\" is not a date (YYYY-MM-DD)", opt, v);
-	return 0;
-}
-
-date_t app_today(const struct app *a)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (strcmp(a->cfg.timezone, "local") != 0)
-		setenv("TZ", a->cfg.timezone, 1);
-	tzset();
-	localtime_r(&now, &tm);
-	return date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
-int app_wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return 1;
-	return 0;
 }
 
 int main(int argc, char **argv)

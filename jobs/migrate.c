@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "commands.h"
 #include "db.h"
 #include "log.h"
 #include "migrate.h"

@@ -52,6 +52,7 @@
 #include "text.h"
 #include "sbuf.h"
 #include "statement.h"
+#include "statement_text.h"
 #include "template.h"
 
 #define BENCH_SEED UINT64_C(0x5eed20260105)

@@ -16,6 +16,7 @@
 
 #include "pdf.h"
 #include "statement.h"
+#include "statement_text.h"
 #include "template.h"
 
 #define assert_i64(a, b) assert_int_equal((intmax_t)(a), (intmax_t)(b))

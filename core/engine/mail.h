@@ -1,6 +1,6 @@
 /*
- * mail: sending the statement emails of the outbox (SPEC §9) and
- * `accrue mail retry`.
+ * mail: sending the statement emails of the outbox (SPEC §9), for the
+ * statements (core/engine/statements) and `accrue mail retry` (jobs/mail.c).
  *
  * The statement job INSERTs one mail_outbox row per (statement, recipient)
  * with status 'queued', COMMITs, then calls mail_queue_and_send.  Each
@@ -62,6 +62,10 @@ enum {
  * failure (database, configuration).  run_id is the caller's run (0: none).
  */
 int mail_queue_and_send(struct app *a, PGconn *db, struct err *e, long long run_id);
+
+/* Take the mail lock of this session, waiting for another sender to
+ * finish (advisory locks stack: the same session may take it again). */
+int mail_lock(PGconn *db, struct err *e);
 
 /* The same with mail retry's options, and the counts. */
 int mail_send(struct app *a, PGconn *db, struct err *e, long long run_id, int flags,

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "sbuf.h"
 #include "statement.h"
+#include "statement_text.h"
 #include "template.h"
 
 #ifndef ACCRUE_FONT_DIR

@@ -38,18 +38,4 @@ date_t app_today(const struct app *a);
 /* 1 when argv holds -h or --help. */
 int app_wants_help(int argc, char **argv);
 
-typedef int (*command_fn)(struct app *a, int argc, char **argv);
-
-/* The commands, one file each. */
-int cmd_db(struct app *a, int argc, char **argv);
-int cmd_import(struct app *a, int argc, char **argv);
-int cmd_balances(struct app *a, int argc, char **argv);
-int cmd_history(struct app *a, int argc, char **argv);
-int cmd_daily_close(struct app *a, int argc, char **argv);
-int cmd_gl(struct app *a, int argc, char **argv);
-int cmd_month_end(struct app *a, int argc, char **argv);
-int cmd_adjust(struct app *a, int argc, char **argv);
-int cmd_mail(struct app *a, int argc, char **argv);
-int cmd_statements(struct app *a, int argc, char **argv);
-
 #endif

@@ -1,6 +1,7 @@
 /*
- * adjust: manual work on the ledger (SPEC §6) — `accrue adjust add |
- * expire-invoice | reverse-expiry` and `accrue import adjustments FILE`.
+ * adjust: manual work on the ledger (SPEC §6) — for `accrue adjust add |
+ * expire-invoice | reverse-expiry` (jobs/adjust.c) and `accrue import
+ * adjustments FILE`.
  *
  * Both stage their requests in the temporary table `stage` (one row for a
  * command, one per line for a file), run the same set-based checks
@@ -44,7 +45,10 @@
 	"  RETURNING 1)" \
 	" SELECT count(*) AS n FROM gone"
 
+/* The set-based checks of the staged rows, NULL-terminated; each returns
+ * the rows in error, with these columns. */
 extern const char *const adjust_checks[];
+enum { CHK_LINE, CHK_COLUMN, CHK_MESSAGE };
 
 int adjust_post_staged(PGconn *db, struct err *e, const char *what);
 

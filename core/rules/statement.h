@@ -35,7 +35,6 @@
 
 #include "date.h"
 #include "lots.h"
-#include "template.h"
 
 #define STMT_KEY 72        /* customer numbers, documents (import caps: 64) */
 #define STMT_NAME 256      /* names (import caps: 200) */
@@ -163,17 +162,11 @@ static inline int64_t statement_ltd_earned(const struct statement *s)
 /* The columns shown, in order; returns how many. */
 int statement_columns(const struct statement *s, enum stmt_col cols[STMT_NCOLS]);
 
-/* The heading of a column. */
-const char *statement_col_label(const struct statement *s, const struct template *t,
-				enum stmt_col c);
 /* 1 for the columns of amounts (right-aligned). */
 int statement_col_amount(enum stmt_col c);
 
-/* The text of table row `row` (see struct stmt_page) in column c, into buf;
- * *bold is set for the opening and closing rows. */
+/* Bytes of one table cell as core/io/statement_text writes it. */
 #define STMT_CELL_SIZE (STMT_TEXT + 8)
-const char *statement_cell(const struct statement *s, const struct template *t, size_t row,
-			   enum stmt_col c, char buf[STMT_CELL_SIZE], int *bold);
 size_t statement_rows(const struct statement *s);
 
 /* The blocks of the first page's head, heights in points from its top. */

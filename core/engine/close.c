@@ -1,0 +1,1018 @@
+/*
+ * close: bringing the books up to a business date (SPEC §3–§8), for
+ * `accrue daily-close` and `accrue month-end`.
+ *
+ * One pass over every account: a reading connection streams, with COPY and
+ * sorted by account, each account's tier set, documents, payment allocations
+ * and ledger entries; core/account replays the account as of B and gives the
+ * entries it is missing; those stream, with COPY, into a staging table on the
+ * writing connection.  Then, still in the one transaction: the GL journals
+ * (one per program and date, core/gl), the new ledger entries with their
+ * journals, the refused redemptions, the run's row.  A crash leaves nothing
+ * half-posted, the next run redoes the work, and the result is the same.
+ *
+ * Both connections read the same snapshot (exported by the writer), so an
+ * import running meanwhile cannot split the picture.  Memory holds one
+ * account at a time: nothing grows with the number of customers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "app.h"
+#include "db.h"
+#include "gl.h"
+#include "log.h"
+#include "mem.h"
+#include "posting.h"
+#include "money.h"
+#include "runs.h"
+#include "close.h"
+#include "sbuf.h"
+#include "text.h"
+
+#define COPY_CHUNK (1 << 20)
+#define REFUSALS_MAX 100000
+
+struct refusal {
+	struct acct_alloc a;
+	char why[256];
+};
+
+struct close {
+	PGconn *w, *r;
+	struct err *e;
+	date_t as_of;
+	int dry_run;
+	int month_end;          /* month-end: tiered accruals, period closed */
+	int full;               /* --full: every account, not only changed or due ones */
+	int accrual_pass;       /* month-end: the accounts only the accrual reaches */
+	long long n_changed, n_due, n_resumed, n_accrual, n_accr_total;
+	FILE *state;            /* account_state rows of the accounts replayed */
+	int has_next_stored;    /* the account's next event in account_state */
+	date_t next_stored;
+	struct sbuf ckpt;       /* the account's checkpoint, when has_ckpt */
+	int has_ckpt;
+	struct sbuf staterow;
+	char period[8];         /* YYYY-MM */
+	int sums;               /* the stream sums tiered accounts' sales (stream_agg_sql) */
+	long long warnings;
+	long long run_id;
+
+	struct posting post;
+
+	/* the account being gathered */
+	char account[ACCT_KEY];
+	int has_header;
+	const struct prog *prog;
+	int has_points_expiry;
+	date_t points_expiry;
+	struct tier *tiers;
+	size_t ntiers, captiers;
+	struct acct_doc *docs;
+	size_t ndocs, capdocs;
+	struct acct_alloc *allocs;
+	size_t nallocs, capallocs;
+	struct acct_entry *entries;
+	size_t nentries, capentries;
+
+	struct account_sim *sim;
+	int failed;
+
+	long long accounts;
+	struct refusal *refusals;
+	size_t nrefusals, caprefusals;
+};
+
+/* -- programs ---------------------------------------------------------------- */
+
+static void tier_from_fields(struct tier *t, char **f)
+{
+	memset(t, 0, sizeof(*t));
+	text_copy(t->name, sizeof(t->name), f[0]);
+	text_copy(t->category, sizeof(t->category), f[1]);
+	t->lower_cents = db_int64(f[2]);
+	t->has_upper = f[3] != NULL;
+	t->upper_cents = db_int64(f[3]);
+	t->is_factor = f[5] != NULL;
+	t->rate_ppm = db_int64(f[4]);
+	t->factor_cents = db_int64(f[5]);
+}
+
+/* -- new entries --------------------------------------------------------------- */
+
+static void on_entry(void *ctx, const struct acct_entry *e)
+{
+	struct close *c = ctx;
+
+	if (posting_entry(&c->post, c->account, c->prog->p.code,
+			  e->by_close ? ORIGIN_CLOSE : ORIGIN_MONTH_END, e))
+		c->failed = 1;
+}
+
+static void on_warning(void *ctx, const char *account, const char *msg)
+{
+	struct close *c = ctx;
+
+	c->warnings++;
+	if (c->warnings <= 1000)
+		log_warn("account %s: %s", account, msg);
+	else if (c->warnings == 1001)
+		log_warn("more warnings follow; only their count is shown");
+}
+
+static void on_refusal(void *ctx, const struct acct_alloc *a, const char *why)
+{
+	struct close *c = ctx;
+
+	if (c->nrefusals >= REFUSALS_MAX ||
+	    mem_grow((void **)&c->refusals, &c->caprefusals, c->nrefusals + 1, sizeof(*c->refusals)))
+		return;
+	c->refusals[c->nrefusals].a = *a;
+	text_copy(c->refusals[c->nrefusals].why, sizeof(c->refusals[0].why), why);
+	c->nrefusals++;
+}
+
+/* -- the stream ---------------------------------------------------------------- */
+
+/* The account's row of account_state, spilled to a temporary file until
+ * the writer's COPY is free: account, next event (\N: none), replayed (f:
+ * only the month-end accrual, whose new lot may come first). */
+static int state_row(struct close *c)
+{
+	char d[DATE_FMT_SIZE], k[DATE_FMT_SIZE];
+	struct sbuf *b = &c->staterow;
+	const char *ck = c->accrual_pass ? NULL : account_checkpoint(c->sim);
+	date_t next;
+	int has = account_next_event(c->sim, &next), rc = 0;
+
+	if (!c->state)
+		return 0;
+	/* only the accrual: its lot matters when it expires first */
+	if (c->accrual_pass && (!has || (c->has_next_stored && c->next_stored <= next)))
+		return 0;
+	sbuf_reset(b);
+	if (db_copy_field(b, c->account) ||
+	    sbuf_addf(b, "\t%s\t%s\t%s\t", has ? date_format(next, d) : "\\N",
+		      c->accrual_pass ? "f" : "t",
+		      ck ? date_format(account_checkpoint_day(ck), k) : "\\N") ||
+	    db_copy_field(b, ck) || sbuf_addc(b, '\n'))
+		rc = -1;
+	else if (fwrite(b->p, 1, b->len, c->state) != b->len)
+		rc = -1;
+	return rc;
+}
+
+static int account_flush(struct close *c)
+{
+	struct acct_input in;
+	struct acct_output out = {on_entry, on_refusal, c, on_warning};
+	const struct tier *tiers;
+	size_t ntiers;
+
+	if (!c->has_header || !c->prog)
+		goto reset;
+	tiers = c->ntiers ? c->tiers : c->prog->tiers;
+	ntiers = c->ntiers ? c->ntiers : c->prog->ntiers;
+	memset(&in, 0, sizeof(in));
+	in.account = c->account;
+	in.as_of = c->as_of;
+	in.has_points_expiry = c->has_points_expiry;
+	in.points_expiry = c->points_expiry;
+	in.program = &c->prog->p;
+	in.tiers = tiers;
+	in.ntiers = ntiers;
+	in.docs = c->docs;
+	in.ndocs = c->ndocs;
+	in.allocs = c->allocs;
+	in.nallocs = c->nallocs;
+	in.entries = c->entries;
+	in.nentries = c->nentries;
+	in.month_end = c->month_end;
+	in.period = c->period;
+	in.accrual_only = c->accrual_pass;
+	in.checkpoint = c->has_ckpt ? sbuf_str(&c->ckpt) : NULL;
+	switch (account_close(c->sim, &in, &out)) {
+	case 0:
+		break;
+	case -2:
+		return err_set(c->e, EXIT_FAIL, "account %s: its checkpoint cannot be read; "
+			       "run the close with --full", c->account);
+	default:
+		return err_set(c->e, EXIT_FAIL, "out of memory replaying account %s", c->account);
+	}
+	if (c->accrual_pass)
+		c->n_accrual++;
+	else
+		c->accounts++;
+	if (state_row(c))
+		return err_set(c->e, EXIT_FAIL, "cannot write the accounts' state to a temporary file");
+reset:
+	c->has_header = 0;
+	c->has_ckpt = 0;
+	c->prog = NULL;
+	c->ntiers = c->ndocs = c->nallocs = c->nentries = 0;
+	return 0;
+}
+
+/* The facts of the accounts in the temporary table `work` (the accounts
+ * this close brings up to date), sorted by account; the enums after them name the
+ * columns.  Two versions: a book with a tiered program without an
+ * inactivity rule gets the sales of those programs' accounts summed
+ * (AGG_BRANCH); any other book the plain stream, which is a tenth faster
+ * without the sums' joins and branch. */
+#define ACCT_PLAIN \
+	" acct AS (SELECT customer, account, since FROM work_customers)," \
+	ACC("work")
+/* The accounts, with the day of the checkpoint their replay resumes from
+ * (since; NULL: the whole history) and the checkpoint itself. */
+#define ACC(WORK) \
+	" acc AS (SELECT c.customer AS account, c.program, c.points_expiry_date, w.since," \
+	"                k.checkpoint, st.next_event" \
+	"           FROM customers c JOIN " WORK " w ON w.account = c.customer" \
+	"           LEFT JOIN account_checkpoints k ON k.account = c.customer AND w.since IS NOT NULL" \
+	"           LEFT JOIN account_state st ON st.account = c.customer" \
+	"          WHERE c.parent IS NULL AND c.program IS NOT NULL)"
+/* AGG: which accounts get their sales summed. */
+#define ACCT_AGG(WORK, AGG) \
+	" acct AS (SELECT w.customer, w.account, w.since, " AGG " AS agg," \
+	"                 g.earning, g.fiscal_year_start AS fys" \
+	"            FROM " WORK "_customers w" \
+	"            LEFT JOIN customers a ON a.customer = w.account" \
+	"            LEFT JOIN programs g ON g.program = a.program)," \
+	ACC(WORK)
+#define AGG_TIERED_ACTIVE \
+	"COALESCE(g.earning <> 'per_invoice' AND g.inactivity_days IS NULL, false)"
+/* A tiered account without an inactivity rule needs of its documents only
+ * their eligible sales per fiscal year (ytd_tiered) or per month
+ * (month_tiered): summed here, one row each, dated by its last document,
+ * instead of one row per document.  SINCE narrows the documents. */
+#define AGG_BRANCH(SINCE) \
+	" UNION ALL" \
+	" SELECT x.account, 2, max(i.doc_date), 'sales ' || b.bucket, NULL, 0," \
+	"        'sales ' || b.bucket, x.account, 'invoice', max(i.doc_date)::text, ''," \
+	"        sum(CASE WHEN i.kind = 'credit_note' THEN -i.net_cents ELSE i.net_cents END)::text," \
+	"        sum(CASE WHEN i.kind = 'credit_note' THEN -i.total_cents ELSE i.total_cents END)::text," \
+	"        'posted', 'f', NULL, NULL, NULL" \
+	"   FROM invoices i JOIN acct x ON x.customer = i.customer AND x.agg CROSS JOIN p" \
+	"   CROSS JOIN LATERAL (SELECT CASE WHEN x.earning = 'month_tiered'" \
+	"        THEN date_trunc('month', i.doc_date::timestamp)::date" \
+	"        ELSE (date_trunc('year', i.doc_date::timestamp - make_interval(months => x.fys - 1))" \
+	"              + make_interval(months => x.fys - 1))::date END AS bucket) b" \
+	"  WHERE i.status = 'posted' AND i.doc_date <= p.as_of AND NOT i.no_points" SINCE \
+	"    AND NOT (i.kind = 'credit_note' AND EXISTS (SELECT 1 FROM invoices o" \
+	"             WHERE o.invoice = i.original AND o.no_points))" \
+	"  GROUP BY x.account, b.bucket"
+/* An account's header and its own tier set. */
+#define HEAD_AND_TIERS \
+	" SELECT acc.account, 0 AS src, NULL::date AS d, NULL::text AS k1, NULL::text AS k2," \
+	"        0::bigint AS ord, acc.program AS c1, acc.points_expiry_date::text AS c2," \
+	"        acc.checkpoint AS c3, acc.next_event::text AS c4, NULL::text AS c5, NULL::text AS c6," \
+	"        NULL::text AS c7, NULL::text AS c8, NULL::text AS c9, NULL::text AS c10," \
+	"        NULL::text AS c11, NULL::text AS c12" \
+	"   FROM acc" \
+	" UNION ALL" \
+	" SELECT t.customer, 1, NULL, t.tier, t.category, t.lower_cents, t.tier, t.category," \
+	"        t.lower_cents::text, t.upper_cents::text, t.rate_ppm::text, t.factor_cents::text," \
+	"        NULL, NULL, NULL, NULL, NULL, NULL" \
+	"   FROM tiers t JOIN acc ON acc.account = t.customer AND acc.program = t.program"
+#define LEDGER_BRANCH(WHERE) \
+	" UNION ALL" \
+	" SELECT l.account, 4, NULL, NULL, NULL, l.entry_id, l.kind, l.origin, l.entry_date::text," \
+	"        l.document, l.customer, l.note, l.tier, l.tier_rate_ppm::text," \
+	"        l.tier_factor_cents::text, l.pending_units::text, l.usable_units::text," \
+	"        l.expires_on::text" \
+	"   FROM ledger l JOIN acc ON acc.account = l.account AND acc.program = l.program" \
+	"   CROSS JOIN p WHERE l.entry_date <= p.as_of" \
+	"    AND l.entry_date > COALESCE(acc.since, '-infinity')" WHERE
+#define STREAM_SQL(ACCT, DOC_JOIN, AGG, PAY_WHERE) \
+	"COPY (" \
+	" WITH p AS (SELECT current_setting('accrue.as_of')::date AS as_of)," \
+	ACCT \
+	HEAD_AND_TIERS \
+	" UNION ALL" \
+	" SELECT x.account, 2, i.doc_date, i.invoice, NULL, 0, i.invoice, i.customer, i.kind," \
+	"        i.doc_date::text, i.category, i.net_cents::text, i.total_cents::text, i.status," \
+	"        CASE WHEN i.no_points THEN 't' ELSE 'f' END, i.original, NULL, NULL" \
+	"   FROM invoices i JOIN acct x ON x.customer = i.customer" DOC_JOIN " CROSS JOIN p" \
+	"  WHERE i.status <> 'unposted' AND i.doc_date <= p.as_of" \
+	"    AND i.doc_date > COALESCE(x.since, '-infinity')" \
+	AGG \
+	" UNION ALL" \
+	" SELECT x.account, 3, y.pay_date, y.payment, COALESCE(y.invoice, ''), 0, y.payment," \
+	"        COALESCE(y.invoice, ''), y.customer, y.pay_date::text, y.amount_cents::text," \
+	"        y.method, NULL, NULL, NULL, NULL, NULL, NULL" \
+	"   FROM payments y JOIN acct x ON x.customer = y.customer CROSS JOIN p" \
+	"  WHERE y.pay_date <= p.as_of AND y.pay_date > COALESCE(x.since, '-infinity')" PAY_WHERE \
+	LEDGER_BRANCH("") \
+	" ORDER BY 1, 2, 3, 4, 5, 6" \
+	") TO STDOUT"
+
+/* Of a tiered account's allocations only its redemptions matter (vesting
+ * on payment is for per_invoice programs only). */
+#define TIERED_PAYMENTS " AND (x.earning = 'per_invoice' OR y.method = 'reward')"
+/* A fiscal year starts less than a year before the period's last day. */
+#define FY_DOCS " AND i.doc_date >= (p.as_of - interval '1 year')::date"
+
+static const char stream_sql[] = STREAM_SQL(ACCT_PLAIN, "", "", "");
+/* A daily close needs nothing of a summed account's documents (they only
+ * feed the month-end's accrual: no inactivity rule, no per-invoice
+ * earning); the month-end, the fiscal year's sales. */
+static const char stream_agg_daily_sql[] = STREAM_SQL(ACCT_AGG("work", AGG_TIERED_ACTIVE),
+						      " AND NOT x.agg", "", TIERED_PAYMENTS);
+static const char stream_agg_sql[] = STREAM_SQL(ACCT_AGG("work", AGG_TIERED_ACTIVE),
+						" AND NOT x.agg", AGG_BRANCH(FY_DOCS), TIERED_PAYMENTS);
+
+/* Month-end, the tiered accounts in `accr` (none of their data changed and
+ * nothing is due): only what the accrual needs — the fiscal year's sales,
+ * summed, and the year's accruals. */
+static const char accrual_sql[] =
+	"COPY ("
+	" WITH p AS (SELECT current_setting('accrue.as_of')::date AS as_of),"
+	ACCT_AGG("accr", "true")
+	HEAD_AND_TIERS
+	AGG_BRANCH(FY_DOCS)
+	LEDGER_BRANCH(" AND l.kind = 'accrual' AND l.entry_date >= (p.as_of - interval '1 year')::date")
+	" ORDER BY 1, 2, 3, 4, 5, 6"
+	") TO STDOUT";
+
+/* The stream's columns, as the SELECTs above give them: the account, the
+ * source of the row and its sort keys, then per source its fields. */
+enum { S_ACCOUNT, S_SRC, S_FIELDS = 6, S_NCOLS = S_FIELDS + 12 };
+enum { SRC_HEAD, SRC_TIER, SRC_DOC, SRC_ALLOC, SRC_ENTRY };
+enum { HEAD_PROGRAM = S_FIELDS, HEAD_POINTS_EXPIRY, HEAD_CHECKPOINT, HEAD_NEXT_EVENT };
+enum { TIER_NAME = S_FIELDS };  /* then as tier_from_fields reads them */
+enum { DOC_NUMBER = S_FIELDS, DOC_CUSTOMER, DOC_KIND, DOC_DATE, DOC_CATEGORY, DOC_NET,
+       DOC_TOTAL, DOC_STATUS, DOC_NO_POINTS, DOC_ORIGINAL };
+enum { ALLOC_PAYMENT = S_FIELDS, ALLOC_INVOICE, ALLOC_CUSTOMER, ALLOC_DATE, ALLOC_AMOUNT,
+       ALLOC_METHOD };
+enum { ENT_KIND = S_FIELDS, ENT_ORIGIN, ENT_DATE, ENT_DOCUMENT, ENT_CUSTOMER, ENT_NOTE, ENT_TIER,
+       ENT_RATE, ENT_FACTOR, ENT_PENDING, ENT_USABLE, ENT_EXPIRES };
+
+#define F(i) (f[(i)])
+
+static int take_row(struct close *c, char **f, int n)
+{
+	int src;
+	date_t d;
+
+	if (n < S_NCOLS)
+		return err_set(c->e, EXIT_FAIL, "internal: short row from the account stream");
+	src = atoi(F(S_SRC));
+	switch (src) {
+	case SRC_HEAD:
+		c->has_header = 1;
+		c->prog = posting_prog(&c->post, F(HEAD_PROGRAM));
+		c->has_points_expiry = F(HEAD_POINTS_EXPIRY) && date_parse(F(HEAD_POINTS_EXPIRY), &c->points_expiry) == 0;
+		c->has_next_stored = F(HEAD_NEXT_EVENT) && date_parse(F(HEAD_NEXT_EVENT), &c->next_stored) == 0;
+		sbuf_reset(&c->ckpt);
+		c->has_ckpt = F(HEAD_CHECKPOINT) && sbuf_adds(&c->ckpt, F(HEAD_CHECKPOINT)) == 0;
+		if (F(HEAD_CHECKPOINT) && !c->has_ckpt)
+			return err_set(c->e, EXIT_FAIL, "account %s: its checkpoint is too large",
+				       c->account);
+		break;
+	case SRC_TIER:
+		if (mem_grow((void **)&c->tiers, &c->captiers, c->ntiers + 1, sizeof(*c->tiers)))
+			return err_set(c->e, EXIT_FAIL, "out of memory");
+		tier_from_fields(&c->tiers[c->ntiers++], f + TIER_NAME);
+		break;
+	case SRC_DOC: {
+		struct acct_doc *x;
+
+		if (mem_grow((void **)&c->docs, &c->capdocs, c->ndocs + 1, sizeof(*c->docs)))
+			return err_set(c->e, EXIT_FAIL, "out of memory");
+		x = &c->docs[c->ndocs++];
+		memset(x, 0, sizeof(*x));
+		text_copy(x->number, sizeof(x->number), F(DOC_NUMBER));
+		text_copy(x->customer, sizeof(x->customer), F(DOC_CUSTOMER));
+		x->is_credit = !strcmp(F(DOC_KIND), "credit_note");
+		date_parse(F(DOC_DATE), &d);
+		x->date = d;
+		text_copy(x->category, sizeof(x->category), F(DOC_CATEGORY));
+		x->net_cents = db_int64(F(DOC_NET));
+		x->total_cents = db_int64(F(DOC_TOTAL));
+		x->cancelled = !strcmp(F(DOC_STATUS), "cancelled");
+		x->no_points = !strcmp(F(DOC_NO_POINTS), "t");
+		text_copy(x->original, sizeof(x->original), F(DOC_ORIGINAL));
+		break;
+	}
+	case SRC_ALLOC: {
+		struct acct_alloc *x;
+
+		if (mem_grow((void **)&c->allocs, &c->capallocs, c->nallocs + 1, sizeof(*c->allocs)))
+			return err_set(c->e, EXIT_FAIL, "out of memory");
+		x = &c->allocs[c->nallocs++];
+		memset(x, 0, sizeof(*x));
+		text_copy(x->payment, sizeof(x->payment), F(ALLOC_PAYMENT));
+		text_copy(x->invoice, sizeof(x->invoice), F(ALLOC_INVOICE));
+		text_copy(x->customer, sizeof(x->customer), F(ALLOC_CUSTOMER));
+		date_parse(F(ALLOC_DATE), &d);
+		x->date = d;
+		x->amount_cents = db_int64(F(ALLOC_AMOUNT));
+		x->reward = !strcmp(F(ALLOC_METHOD), "reward");
+		break;
+	}
+	case SRC_ENTRY: {
+		struct acct_entry *x;
+
+		if (mem_grow((void **)&c->entries, &c->capentries, c->nentries + 1, sizeof(*c->entries)))
+			return err_set(c->e, EXIT_FAIL, "out of memory");
+		x = &c->entries[c->nentries++];
+		memset(x, 0, sizeof(*x));
+		x->kind = acct_kind_parse(F(ENT_KIND));
+		x->by_close = !strcmp(F(ENT_ORIGIN), "close");
+		date_parse(F(ENT_DATE), &d);
+		x->date = d;
+		text_copy(x->document, sizeof(x->document), F(ENT_DOCUMENT));
+		text_copy(x->customer, sizeof(x->customer), F(ENT_CUSTOMER));
+		text_copy(x->note, sizeof(x->note), F(ENT_NOTE));
+		text_copy(x->tier, sizeof(x->tier), F(ENT_TIER));
+		x->tier_rate_ppm = db_int64(F(ENT_RATE));
+		x->tier_factor_cents = db_int64(F(ENT_FACTOR));
+		x->pending = db_int64(F(ENT_PENDING));
+		x->usable = db_int64(F(ENT_USABLE));
+		x->has_expires = F(ENT_EXPIRES) && date_parse(F(ENT_EXPIRES), &x->expires_on) == 0;
+		if (x->kind < 0)
+			c->nentries--;
+		break;
+	}
+	}
+	return 0;
+}
+
+
+static int stream_accounts(struct close *c, const char *sql, const char *what,
+			   long long total)
+{
+	struct progress pr;
+	char *row = NULL;
+	char *f[24];
+	int n, rc = 0;
+
+	if (db_copy_begin(c->r, c->e, sql) || posting_stage_begin(&c->post))
+		return c->e->exit;
+	progress_start(&pr, what, total);
+	c->account[0] = '\0';
+	while ((n = db_copy_row(c->r, c->e, &row)) >= 0) {
+		int nf = db_copy_split(row, (size_t)n, f, 24);
+
+		if (nf >= 1 && f[0] && strcmp(f[0], c->account) != 0) {
+			if ((rc = account_flush(c)))
+				break;
+			text_copy(c->account, sizeof(c->account), f[0]);
+			if (((c->accounts + c->n_accrual) & 1023) == 0)
+				progress_update(&pr, c->accrual_pass ? c->n_accrual : c->accounts);
+		}
+		if ((rc = take_row(c, f, nf)))
+			break;
+		PQfreemem(row);
+		row = NULL;
+		if (c->failed) {
+			rc = c->e->exit;
+			break;
+		}
+	}
+	if (row)
+		PQfreemem(row);
+	if (n == -2)
+		rc = c->e->exit;
+	if (!rc)
+		rc = account_flush(c);
+	progress_update(&pr, c->accrual_pass ? c->n_accrual : c->accounts);
+	progress_end(&pr);
+	if (rc || c->failed) {
+		posting_stage_end(&c->post, 1);
+		return rc ? rc : c->e->exit;
+	}
+	return posting_stage_end(&c->post, 0);
+}
+
+/* -- after the stream ------------------------------------------------------------ */
+
+/* Every close lists the redemptions it refused; each is recorded once, by
+ * the first close that refused it (a later close tries it again). */
+static int save_refusals(struct close *c)
+{
+	struct sbuf b;
+	char d[DATE_FMT_SIZE], id[32];
+	int rc;
+
+	if (!c->nrefusals)
+		return 0;
+	if ((rc = db_exec(c->w, c->e,
+			  "CREATE TEMP TABLE new_refusals (LIKE redemption_refusals INCLUDING DEFAULTS) ON COMMIT DROP",
+			  0, NULL)) ||
+	    (rc = db_copy_begin(c->w, c->e,
+				"COPY new_refusals (payment, invoice, customer, pay_date, reason,"
+				" run_id) FROM STDIN")))
+		return rc;
+	sbuf_init(&b, (size_t)REFUSALS_MAX * 1024);
+	snprintf(id, sizeof(id), "%lld", c->run_id);
+	for (size_t i = 0; i < c->nrefusals; i++) {
+		const struct refusal *x = &c->refusals[i];
+
+		db_copy_field(&b, x->a.payment);
+		sbuf_addc(&b, '\t');
+		db_copy_field(&b, x->a.invoice);
+		sbuf_addc(&b, '\t');
+		db_copy_field(&b, x->a.customer);
+		sbuf_addf(&b, "\t%s\t", date_format(x->a.date, d));
+		db_copy_field(&b, x->why);
+		sbuf_addf(&b, "\t%s\n", c->run_id ? id : "\\N");
+	}
+	rc = db_copy_put(c->w, c->e, b.p, b.len);
+	sbuf_free(&b);
+	if (rc) {
+		struct err ignored;
+		db_copy_end(c->w, &ignored, "failed");
+		return rc;
+	}
+	if ((rc = db_copy_end(c->w, c->e, NULL)))
+		return rc;
+	return db_exec(c->w, c->e,
+		       "INSERT INTO redemption_refusals (payment, invoice, customer, pay_date, reason,"
+		       "                                 run_id)"
+		       " SELECT DISTINCT ON (payment, invoice) payment, invoice, customer, pay_date,"
+		       "        reason, run_id FROM new_refusals ORDER BY payment, invoice"
+		       " ON CONFLICT (payment, invoice) DO NOTHING", 0, NULL);
+}
+
+/* The customers of the accounts in table T, as T_customers (customer,
+ * account, since), analysed: the stream's joins are planned on true row
+ * counts. */
+#define CUSTOMERS_OF(T) \
+	"CREATE TEMP TABLE " T "_customers ON COMMIT DROP AS" \
+	" SELECT account AS customer, account, since FROM " T " UNION ALL" \
+	" SELECT k.customer, w.account, w.since FROM " T " w" \
+	"   JOIN customers k ON k.parent = w.account;" \
+	"CREATE INDEX ON " T "_customers (customer);" \
+	"ANALYZE " T "_customers"
+
+/* The accounts this close brings up to date, in the reader's temporary
+ * table `work` (account, why): with --full every account; else those with
+ * a change on or before the close's date (SPEC §8: documents, payments,
+ * adjustments, the customer row, their program or tiers) and those whose
+ * next dated event has come — one indexed look at account_changes and
+ * account_state.  Month-end: `accr` holds the tiered accounts left out,
+ * which get their accrual only.  When the work is a small part of the
+ * book, the stream reads each account's rows by index instead of hashing
+ * whole tables: a close then costs what the day holds. */
+static int pick_accounts(struct close *c, long long *total)
+{
+	PGresult *r;
+	long long naccounts;
+	int rc;
+
+	if (c->full)
+		rc = db_exec(c->r, c->e,
+			     "CREATE TEMP TABLE work ON COMMIT DROP AS"
+			     " SELECT customer AS account, 'full'::text AS why, NULL::date AS since"
+			     "   FROM customers WHERE parent IS NULL AND program IS NOT NULL", 0, NULL);
+	else if (!(rc = db_exec(c->r, c->e,
+				"CREATE TEMP TABLE todo ON COMMIT DROP AS"
+				" SELECT account, min(first) AS first FROM ("
+				"   SELECT account, from_date AS first FROM account_changes"
+				"    WHERE from_date <= current_setting('accrue.as_of')::date"
+				"   UNION ALL"
+				"   SELECT account, NULL FROM account_state"
+				"    WHERE next_event <= current_setting('accrue.as_of')::date) t"
+				"  GROUP BY account", 0, NULL)) &&
+		 !(rc = db_exec(c->r, c->e, "ANALYZE todo", 0, NULL)))
+		/* todo analysed: the accounts' rows are then read by key */
+		rc = db_exec(c->r, c->e,
+			     "CREATE TEMP TABLE work ON COMMIT DROP AS"
+			     " SELECT c.customer AS account,"
+			     "        CASE WHEN t.first IS NOT NULL THEN 'changed' ELSE 'due' END AS why,"
+			     /* resume from the checkpoint unless a change reaches
+			      * back to its day */
+			     "        CASE WHEN (t.first IS NULL OR t.first > k.checkpoint_day)"
+			     /* a month-end run long after its period's last day
+			      * replays whole: the checkpoint is past its date */
+			     "              AND k.checkpoint_day < current_setting('accrue.as_of')::date"
+			     "             THEN k.checkpoint_day END AS since"
+			     "   FROM todo t JOIN customers c ON c.customer = t.account"
+			     "   LEFT JOIN account_checkpoints k ON k.account = t.account"
+			     "  WHERE c.parent IS NULL AND c.program IS NOT NULL",
+			     0, NULL);
+	if (rc || (rc = db_exec(c->r, c->e, "CREATE UNIQUE INDEX ON work (account)", 0, NULL)) ||
+	    (rc = db_exec(c->r, c->e, "ANALYZE work", 0, NULL)) ||
+	    (rc = db_exec_script(c->r, c->e, CUSTOMERS_OF("work"))))
+		return rc;
+	if (c->month_end &&
+	    ((rc = db_exec(c->r, c->e,
+			   "CREATE TEMP TABLE accr ON COMMIT DROP AS"
+			   " SELECT c.customer AS account, NULL::date AS since FROM customers c"
+			   "   JOIN programs g ON g.program = c.program"
+			   "  WHERE c.parent IS NULL AND g.earning <> 'per_invoice'"
+			   "    AND NOT EXISTS (SELECT 1 FROM work w WHERE w.account = c.customer)",
+			   0, NULL)) ||
+	     (rc = db_exec(c->r, c->e, "ANALYZE accr", 0, NULL)) ||
+	     (rc = db_exec_script(c->r, c->e, CUSTOMERS_OF("accr")))))
+		return rc;
+	/* what the summary says, and the size of the work beside the book */
+	enum { PICK_CHANGED, PICK_DUE, PICK_TOTAL, PICK_RESUMED, PICK_ACCOUNTS, PICK_ACCRUAL };
+	r = db_query(c->r, c->e, c->month_end
+		     ? "SELECT count(*) FILTER (WHERE why = 'changed'),"
+		       "       count(*) FILTER (WHERE why = 'due'), count(*),"
+		       "       count(*) FILTER (WHERE since IS NOT NULL),"
+		       "       (SELECT count(*) FROM customers WHERE parent IS NULL AND program IS NOT NULL),"
+		       "       (SELECT count(*) FROM accr)"
+		       "  FROM work"
+		     : "SELECT count(*) FILTER (WHERE why = 'changed'),"
+		       "       count(*) FILTER (WHERE why = 'due'), count(*),"
+		       "       count(*) FILTER (WHERE since IS NOT NULL),"
+		       "       (SELECT count(*) FROM customers WHERE parent IS NULL AND program IS NOT NULL),"
+		       "       0"
+		       "  FROM work", 0, NULL);
+	if (!r)
+		return c->e->exit;
+	c->n_changed = atoll(PQgetvalue(r, 0, PICK_CHANGED));
+	c->n_due = atoll(PQgetvalue(r, 0, PICK_DUE));
+	*total = atoll(PQgetvalue(r, 0, PICK_TOTAL));
+	c->n_resumed = atoll(PQgetvalue(r, 0, PICK_RESUMED));
+	naccounts = atoll(PQgetvalue(r, 0, PICK_ACCOUNTS));
+	c->n_accr_total = atoll(PQgetvalue(r, 0, PICK_ACCRUAL));
+	PQclear(r);
+	/* A tenth or less of the accounts, or up to half of them when most
+	 * resume from a checkpoint (a month or two of facts each): by index;
+	 * more, and hashing whole tables is cheaper. */
+	if (!c->full &&
+	    (*total * 10 <= naccounts || (*total * 2 <= naccounts && c->n_resumed * 2 >= *total)) &&
+	    ((rc = db_exec(c->r, c->e, "SET LOCAL enable_hashjoin = off", 0, NULL)) ||
+	     (rc = db_exec(c->r, c->e, "SET LOCAL enable_mergejoin = off", 0, NULL)) ||
+	     (rc = db_exec(c->r, c->e, "SET LOCAL jit = off", 0, NULL))))
+		return rc;
+	return 0;
+}
+
+/* In the close's transaction: each account brought up to date gets its
+ * next dated event (an account the month-end only accrued for keeps its
+ * own, unless the accrual's lot comes first), and the changes this close
+ * has seen are consumed — those on or before its date; a change reaching
+ * past it keeps its later part, due when the books get there.  Changes
+ * written since the close's snapshot are not seen, and stay. */
+static int save_state(struct close *c)
+{
+	char d[DATE_FMT_SIZE], buf[64 * 1024];
+	const char *p[1] = {d};
+	size_t n;
+	int rc;
+
+	if (fflush(c->state) || fseek(c->state, 0, SEEK_SET))
+		return err_set(c->e, EXIT_FAIL, "cannot read back the accounts' state");
+	if ((rc = db_exec(c->w, c->e,
+			  "CREATE TEMP TABLE new_state (account text COLLATE \"C\", next_event date,"
+			  " replayed boolean, checkpoint_day date, checkpoint text) ON COMMIT DROP",
+			  0, NULL)) ||
+	    (rc = db_copy_begin(c->w, c->e, "COPY new_state FROM STDIN")))
+		return rc;
+	while ((n = fread(buf, 1, sizeof(buf), c->state)) > 0)
+		if ((rc = db_copy_put(c->w, c->e, buf, n))) {
+			struct err ignored;
+			db_copy_end(c->w, &ignored, "failed");
+			return rc;
+		}
+	if (ferror(c->state)) {
+		struct err ignored;
+		db_copy_end(c->w, &ignored, "failed");
+		return err_set(c->e, EXIT_FAIL, "cannot read back the accounts' state");
+	}
+	if ((rc = db_copy_end(c->w, c->e, NULL)))
+		return rc;
+	date_format(c->as_of, d);
+	if ((rc = db_exec(c->w, c->e,
+			  "INSERT INTO account_state AS s (account, next_event, closed_through)"
+			  " SELECT account, next_event, $1::date FROM new_state WHERE replayed"
+			  " ON CONFLICT (account) DO UPDATE"
+			  "   SET next_event = EXCLUDED.next_event,"
+			  "       closed_through = greatest(s.closed_through, EXCLUDED.closed_through),"
+			  "       updated_at = now()", 1, p)) ||
+	    (rc = db_exec(c->w, c->e,
+			  "INSERT INTO account_checkpoints AS k (account, checkpoint_day, checkpoint)"
+			  " SELECT account, checkpoint_day, checkpoint FROM new_state"
+			  "  WHERE replayed AND checkpoint IS NOT NULL"
+			  " ON CONFLICT (account) DO UPDATE"
+			  "   SET checkpoint_day = EXCLUDED.checkpoint_day, checkpoint = EXCLUDED.checkpoint",
+			  0, NULL)) ||
+	    (rc = db_exec(c->w, c->e,
+			  "DELETE FROM account_checkpoints k USING new_state n"
+			  " WHERE n.account = k.account AND n.replayed AND n.checkpoint IS NULL",
+			  0, NULL)) ||
+	    (rc = db_exec(c->w, c->e,
+			  "UPDATE account_state s SET next_event = least(s.next_event, n.next_event),"
+			  "       updated_at = now()"
+			  "  FROM new_state n"
+			  " WHERE NOT n.replayed AND n.account = s.account"
+			  "   AND s.next_event IS DISTINCT FROM least(s.next_event, n.next_event)",
+			  0, NULL)) ||
+	    (rc = db_exec(c->w, c->e,
+			  "DELETE FROM account_changes WHERE from_date <= $1::date AND to_date <= $1::date",
+			  1, p)))
+		return rc;
+	/* A change reaching past the close's date (a document or payment
+	 * dated later) is due again on the date of the account's first fact
+	 * after it, found by index; none left: nothing is due. */
+	if ((rc = db_exec(c->w, c->e,
+			  "UPDATE account_changes x SET from_date = f.next"
+			  "  FROM (SELECT a.account, least("
+			  "          (SELECT min(i.doc_date) FROM invoices i"
+			  "            WHERE i.customer = a.account AND i.doc_date > $1::date),"
+			  "          (SELECT min(i.doc_date) FROM customers k"
+			  "             JOIN invoices i ON i.customer = k.customer AND i.doc_date > $1::date"
+			  "            WHERE k.parent = a.account),"
+			  "          (SELECT min(y.pay_date) FROM payments y"
+			  "            WHERE y.customer = a.account AND y.pay_date > $1::date),"
+			  "          (SELECT min(y.pay_date) FROM customers k"
+			  "             JOIN payments y ON y.customer = k.customer AND y.pay_date > $1::date"
+			  "            WHERE k.parent = a.account),"
+			  "          (SELECT min(l.entry_date) FROM ledger l"
+			  "            WHERE l.account = a.account AND l.entry_date > $1::date"
+			  "              AND l.origin = 'manual')) AS next"
+			  "          FROM (SELECT DISTINCT account FROM account_changes"
+			  "                 WHERE from_date <= $1::date) a) f"
+			  " WHERE x.account = f.account AND x.from_date <= $1::date AND f.next IS NOT NULL",
+			  1, p)))
+		return rc;
+	return db_exec(c->w, c->e, "DELETE FROM account_changes WHERE from_date <= $1::date", 1, p);
+}
+
+/* The month-end marks its period closed (SPEC §8). */
+static int close_period(struct close *c)
+{
+	char first[DATE_FMT_SIZE], id[32];
+	const char *p[2] = {first, id};
+
+	date_format(date_month_start(c->as_of), first);
+	snprintf(id, sizeof(id), "%lld", c->run_id);
+	return db_exec(c->w, c->e, "INSERT INTO periods (period, run_id) VALUES ($1::date, $2::bigint)",
+		       2, p);
+}
+
+static void summary(struct close *c)
+{
+	char d[DATE_FMT_SIZE], a[MONEY_FMT_SIZE];
+
+	if (c->month_end)
+		printf("month-end %s (through %s)", c->period, date_format(c->as_of, d));
+	else
+		printf("daily close %s", date_format(c->as_of, d));
+	printf("%s: %lld accounts, %lld entries, %lld journals\n",
+	       c->dry_run ? " (dry run: nothing written)" : "", c->accounts,
+	       posting_count(&c->post), c->post.journals);
+	if (c->full)
+		printf("accounts brought up to date: %lld (--full: every account)\n", c->accounts);
+	else
+		printf("accounts brought up to date: %lld (changed %lld, event due %lld);"
+		       " from a checkpoint: %lld\n", c->accounts, c->n_changed, c->n_due,
+		       c->n_resumed);
+	if (c->month_end)
+		printf("accounts with only the month-end accrual: %lld\n", c->n_accrual);
+	posting_print_kinds(&c->post);
+	if (c->warnings)
+		printf("warnings: %lld (listed on stderr)\n", c->warnings);
+	if (c->nrefusals) {
+		printf("refused redemptions: %zu\n", c->nrefusals);
+		for (size_t i = 0; i < c->nrefusals; i++) {
+			const struct acct_alloc *x = &c->refusals[i].a;
+			printf("  payment %s%s%s by %s on %s, %s: %s\n", x->payment,
+			       x->invoice[0] ? " to invoice " : " on account", x->invoice,
+			       x->customer, date_format(x->date, d),
+			       decimal_format(x->amount_cents, 2, a), c->refusals[i].why);
+		}
+	}
+}
+
+/* SET TRANSACTION SNAPSHOT takes no parameter: the id, which the server
+ * made, is checked and quoted as a literal. */
+static int set_snapshot(PGconn *db, struct err *e, const char *id)
+{
+	struct sbuf sql;
+	char *lit;
+	int rc;
+
+	if (!*id || strspn(id, "0123456789ABCDEFabcdef-") != strlen(id))
+		return err_set(e, EXIT_FAIL, "internal: unexpected snapshot id \"%s\"", id);
+	lit = PQescapeLiteral(db, id, strlen(id));
+	if (!lit)
+		return err_set(e, EXIT_FAIL, "out of memory");
+	sbuf_init(&sql, 256);
+	sbuf_adds(&sql, "SET TRANSACTION SNAPSHOT ");
+	sbuf_adds(&sql, lit);
+	PQfreemem(lit);
+	rc = db_exec(db, e, sbuf_str(&sql), 0, NULL);
+	sbuf_free(&sql);
+	return rc;
+}
+
+static int close_run(struct close *c, struct app *a)
+{
+	char d[DATE_FMT_SIZE], counts[1024], memo[64];
+	const char *p[1];
+	PGresult *r;
+	long long total = 0;
+	date_t last;
+	int has_last, rc;
+
+	if (!(c->w = app_db(a, c->e)))
+		return c->e->exit;
+	if ((rc = runs_lock(c->w, c->e, RUNS_LOCK_CLOSE, "close")))
+		return rc;
+	if ((rc = runs_last_close(c->w, c->e, &last, &has_last)))
+		return rc;
+	/* The month-end of a period may run after the daily closes of the next
+	 * days (its own entries are dated the period's last day); a daily
+	 * close may not run before the last one. */
+	if (has_last && c->as_of < last && !c->month_end) {
+		char l[DATE_FMT_SIZE];
+		return err_set(c->e, EXIT_USAGE,
+			       "the last completed close is for %s: a close for %s would run the "
+			       "books backwards", date_format(last, l), date_format(c->as_of, d));
+	}
+	date_format(c->as_of, d);
+	if (c->month_end) {
+		char first[DATE_FMT_SIZE];
+		const char *pp[1] = {first};
+		int closed;
+
+		date_format(date_month_start(c->as_of), first);
+		/* a closed period re-run posts nothing and says so (SPEC §8),
+		 * whatever was closed after it */
+		r = db_query(c->w, c->e, "SELECT 1 FROM periods WHERE period = $1::date", 1, pp);
+		if (!r)
+			return c->e->exit;
+		closed = PQntuples(r) > 0;
+		PQclear(r);
+		if (closed) {
+			printf("month-end %s: the period is already closed; nothing to post "
+			       "(late documents are caught up by the next open month-end)\n", c->period);
+			return EXIT_OK;
+		}
+		r = db_query(c->w, c->e,
+			     "SELECT to_char(max(period), 'YYYY-MM') FROM periods WHERE period > $1::date",
+			     1, pp);
+		if (!r)
+			return c->e->exit;
+		if (!PQgetisnull(r, 0, 0)) {
+			rc = err_set(c->e, EXIT_USAGE, "period %s is closed already: closing %s now "
+				     "would run the books backwards", PQgetvalue(r, 0, 0), c->period);
+			PQclear(r);
+			return rc;
+		}
+		PQclear(r);
+		if (!c->dry_run &&
+		    (rc = runs_start(c->w, c->e, "month-end", d, first, &c->run_id)))
+			return rc;
+	} else if (!c->dry_run &&
+		   (rc = runs_start(c->w, c->e, "daily-close", d, NULL, &c->run_id))) {
+		return rc;
+	}
+
+	r = db_query(c->w, c->e,
+		     "BEGIN ISOLATION LEVEL REPEATABLE READ;", 0, NULL);
+	if (!r)
+		return c->e->exit;
+	PQclear(r);
+	p[0] = d;
+	/* A killed close's server process notices at once and lets go of the
+	 * lock, instead of finishing its statement first. */
+	if ((rc = db_exec(c->w, c->e, "SET client_connection_check_interval = '1s'", 0, NULL)) ||
+	    (rc = db_exec(c->w, c->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
+	    (rc = db_exec(c->w, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
+		return rc;
+	r = db_query(c->w, c->e,
+		     "SELECT pg_export_snapshot(),"
+		     "       EXISTS (SELECT 1 FROM programs"
+		     "               WHERE earning <> 'per_invoice' AND inactivity_days IS NULL)",
+		     0, NULL);
+	if (!r)
+		return c->e->exit;
+	{
+		enum { SNAP_ID, SNAP_SUMS };
+		char snap[128];
+
+		text_copy(snap, sizeof(snap), PQgetvalue(r, 0, SNAP_ID));
+		c->sums = !strcmp(PQgetvalue(r, 0, SNAP_SUMS), "t");
+		PQclear(r);
+
+		/* The reader sees exactly the writer's snapshot. */
+		if (!(c->r = db_connect(a->conninfo, c->e)))
+			return c->e->exit;
+		/* not READ ONLY: the accounts to replay go into temporary tables */
+		if ((rc = db_exec(c->r, c->e, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL)) ||
+		    (rc = set_snapshot(c->r, c->e, snap)) ||
+		    (rc = db_exec(c->r, c->e, "SET client_connection_check_interval = '1s'", 0, NULL)) ||
+		    (rc = db_exec(c->r, c->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
+		    /* With sums the stream's one sort should be its ORDER BY.
+		     * Left to itself the planner sorts the invoices of tiered
+		     * accounts to group them (an external sort of millions of
+		     * rows) where hashing them takes half the time
+		     * (tests/bench/month-end).  enable_sort off adds its
+		     * "disabled" cost to the ORDER BY, which would switch JIT
+		     * compilation on for every close, however small (a second
+		     * each): off too. */
+		    (c->sums &&
+		     ((rc = db_exec(c->r, c->e, "SET LOCAL enable_sort = off", 0, NULL)) ||
+		      (rc = db_exec(c->r, c->e, "SET LOCAL jit = off", 0, NULL)))) ||
+		    (rc = db_exec(c->r, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
+			return rc;
+	}
+	if ((rc = posting_begin(&c->post, c->w, c->e)))
+		return rc;
+	if ((rc = pick_accounts(c, &total)))
+		return rc;
+	if (!c->dry_run && !(c->state = tmpfile()))
+		return err_set(c->e, EXIT_FAIL, "cannot make a temporary file for the accounts' state");
+	if ((rc = stream_accounts(c, !c->sums ? stream_sql
+				     : c->month_end ? stream_agg_sql : stream_agg_daily_sql,
+				  "daily close", total)))
+		return rc;
+	if (c->month_end) {
+		/* every tiered account: hashing is right again */
+		if ((rc = db_exec(c->r, c->e, "SET LOCAL enable_hashjoin TO DEFAULT", 0, NULL)) ||
+		    (rc = db_exec(c->r, c->e, "SET LOCAL enable_mergejoin TO DEFAULT", 0, NULL)))
+			return rc;
+		c->accrual_pass = 1;
+		if ((rc = stream_accounts(c, accrual_sql, "month-end accruals", c->n_accr_total)))
+			return rc;
+		c->accrual_pass = 0;
+	}
+	db_exec(c->r, c->e, "COMMIT", 0, NULL);
+	if (c->month_end)
+		snprintf(memo, sizeof(memo), "month-end %s", c->period);
+	else
+		snprintf(memo, sizeof(memo), "daily close %s", d);
+	if ((rc = save_refusals(c)) || (rc = posting_finish(&c->post, c->run_id, memo)) ||
+	    (!c->dry_run && (rc = save_state(c))))
+		return rc;
+	if (c->dry_run) {
+		db_exec(c->w, c->e, "ROLLBACK", 0, NULL);
+	} else {
+		snprintf(counts, sizeof(counts),
+			 "{\"accounts\": %lld, \"changed\": %lld, \"due\": %lld,"
+			 " \"from_checkpoint\": %lld, \"full\": %s,"
+			 " \"accrual_only\": %lld, \"entries\": %lld, \"journals\": %lld,"
+			 " \"refused\": %zu}",
+			 c->accounts, c->n_changed, c->n_due, c->n_resumed, c->full ? "true" : "false",
+			 c->n_accrual, posting_count(&c->post), c->post.journals, c->nrefusals);
+		if ((rc = runs_done(c->w, c->e, c->run_id, counts)) ||
+		    (c->month_end && (rc = close_period(c))) ||
+		    (rc = db_exec(c->w, c->e, "COMMIT", 0, NULL)))
+			return rc;
+	}
+	summary(c);
+	return c->nrefusals ? EXIT_EXCEPTIONS : EXIT_OK;
+}
+
+int close_books(struct app *a, const struct close_request *q)
+{
+	struct err e = {0};
+	struct close c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.e = &e;
+	c.as_of = q->as_of;
+	c.dry_run = q->dry_run;
+	c.month_end = q->month_end;
+	c.full = q->full;
+	if (q->month_end) {
+		int y, m, d;
+
+		date_to_ymd(q->as_of, &y, &m, &d);
+		snprintf(c.period, sizeof(c.period), "%04d-%02d", y % 10000, m);
+	}
+	sbuf_init(&c.ckpt, (size_t)64 << 20);
+	sbuf_init(&c.staterow, (size_t)130 << 20);
+	c.sim = account_sim_new();
+	if (!c.sim) {
+		err_set(&e, EXIT_FAIL, "out of memory");
+		rc = app_fail(&e);
+		goto out;
+	}
+	rc = close_run(&c, a);
+	if (rc && rc != EXIT_EXCEPTIONS) {
+		struct err ignored;
+
+		if (c.w && PQstatus(c.w) == CONNECTION_OK) {
+			db_exec(c.w, &ignored, "ROLLBACK", 0, NULL);
+			if (c.run_id)
+				runs_failed(c.w, c.run_id, e.msg);
+		}
+		app_fail(&e);
+	}
+out:
+	if (c.state)
+		fclose(c.state);
+	sbuf_free(&c.ckpt);
+	sbuf_free(&c.staterow);
+	db_close(c.r);
+	account_sim_free(c.sim);
+	posting_free(&c.post);
+	free(c.tiers);
+	free(c.docs);
+	free(c.allocs);
+	free(c.entries);
+	free(c.refusals);
+	return rc;
+}

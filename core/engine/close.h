@@ -1,0 +1,23 @@
+/*
+ * close: bringing every reward account up to a business date (SPEC §3–§8)
+ * — the daily close, and the close part of the month-end — in one
+ * transaction, with the day's GL journals (core/engine/close.c).
+ */
+#ifndef ACCRUE_CLOSE_H
+#define ACCRUE_CLOSE_H
+
+#include "app.h"
+#include "date.h"
+
+struct close_request {
+	date_t as_of;        /* the business date; the month's last day at month-end */
+	int dry_run;         /* compute and report, write nothing */
+	int month_end;       /* tiered accruals for every tiered account, period closed */
+	int full;            /* replay every account, not only the changed or due ones */
+};
+
+/* Run the close, print its summary (and any failure on stderr); returns
+ * the exit status: 0, 3 (refused redemptions), or a failure's. */
+int close_books(struct app *a, const struct close_request *q);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * report: what `accrue balances` and `accrue history` share — the
+ * read-only transaction and its cursor, number and amount cells, their
+ * options, and the tier rows of an account.
+ */
+#ifndef ACCRUE_REPORT_H
+#define ACCRUE_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libpq-fe.h>
+
+#include "err.h"
+#include "money.h"
+#include "table.h"
+#include "tiers.h"
+
+#define REPORT_FETCH "1000"             /* rows per FETCH */
+#define REPORT_MAX_TIERS 256            /* rows in one tier set */
+#define REPORT_MAX_CELLS (256 * 1024)   /* bytes of one assembled row */
+
+/* One read-only REPEATABLE READ transaction: one snapshot for the report. */
+int report_begin(PGconn *db, struct err *e);
+void report_rollback(PGconn *db);
+
+/* The next rows of `fetch` ("FETCH n FROM cursor"); NULL with e filled on
+ * failure, a result with 0 rows at the end. */
+PGresult *report_fetch(PGconn *db, struct err *e, const char *fetch);
+
+/* A bigint the database sent. */
+int report_i64(const char *s, int64_t *v, struct err *e);
+
+/* The units or cents of a column with 2 decimals; NULL counts as 0. */
+int report_amount(PGresult *r, int row, int col, char buf[MONEY_FMT_SIZE], struct err *e);
+
+/* The reports' options: a getopt error, --format, --customer. */
+int report_parse_opts_error(const char *cmd, int c, char **argv);
+int report_format_arg(const char *cmd, const char *v, enum table_format *f);
+int report_customer_arg(const char *cmd, const char *v, const char **out);
+
+/* "cannot write the report" with errno's reason. */
+int report_write_failed(struct err *e);
+
+/* One tier row from columns col..col+5 of r: tier, category, lower_cents,
+ * upper_cents, rate_ppm, factor_cents. */
+int report_tier(PGresult *r, int row, int col, struct tier *t, struct err *e);
+
+int64_t report_would_earn(const struct tier *t, size_t n, const char *category,
+			  int64_t eligible_cents, int64_t spend_cents);
+int report_unposted_units(PGresult *r, int row, int category_col, int amounts_col,
+			  const struct tier *t, size_t n, int64_t *units, struct err *e);
+
+#endif

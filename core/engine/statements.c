@@ -1,0 +1,556 @@
+/*
+ * statements: the PDF statements of a period (SPEC §9), for `accrue
+ * statements` and the month-end close.
+ *
+ * One read-only snapshot; one query, read through a cursor sorted by
+ * account, brings every chosen account's header and all its ledger lines up
+ * to the last day (the balances and lots run from the first line).  For each
+ * account in turn core/statement works out the statement and its pages,
+ * core/pdf draws it, and the file goes under the output directory; its
+ * name, digest and pages stream (COPY, a chunk at a time) into a staging
+ * table.  At the end, set-based: the `statements` rows — a statement whose
+ * customer, range and SHA-256 are already recorded keeps its row, so it is
+ * never mailed twice — and with --email one `mail_outbox` row per address of
+ * every customer with send_statements, then jobs/mail sends what is queued.
+ * Memory holds one account at a time.
+ *
+ * Choices where the contract is silent (README, Statements):
+ * - --all takes every parent account of a client (not promotional) program
+ *   with a ledger line in the range or a non-zero balance at its end;
+ *   --customer N makes N's statement whatever its activity.
+ * - A child asked for is an error (exit 1) naming its parent; so is a
+ *   customer in no program or in a promotional program.
+ * - Only the lines of the account's current program count, as in the
+ *   reports.
+ * - The file is CUSTOMER_FROM_TO.pdf, the customer number made safe
+ *   (text_safe_filename) and, when that changed it, followed by 8 hex digits
+ *   of its SHA-256 so two numbers never share a file.  It is written to a
+ *   temporary name and renamed, so a reader never sees half a file.
+ * - `statements.path` is the file's absolute path (mail retry may run from
+ *   another directory); a re-run that writes the same bytes elsewhere moves
+ *   the recorded path there.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "db.h"
+#include "digest.h"
+#include "log.h"
+#include "mail.h"
+#include "pdf.h"
+#include "runs.h"
+#include "sbuf.h"
+#include "statement.h"
+#include "statements.h"
+#include "template.h"
+#include "text.h"
+
+#define STMT_FETCH "FETCH 5000 FROM stmt_rows"
+#define STMT_PDF_MAX (256u << 20)       /* bytes of one PDF */
+#define STMT_STAGE_FLUSH (1u << 20)     /* COPY the staged rows past this */
+#define STMT_STAGE_MAX (64u << 20)
+#define STMT_LOCK "7404"                /* advisory lock: recording statements */
+
+struct stmt_run {
+	struct app *a;
+	PGconn *db;
+	struct err *e;
+	date_t from, to;
+	char from_s[DATE_FMT_SIZE], to_s[DATE_FMT_SIZE];
+	const char *customer;        /* NULL: --all */
+	const char *out_dir;         /* as given */
+	char out_abs[PATH_MAX];
+	int email;
+	int company;
+	int month_end;
+	long long run_id;
+
+	struct template_set tpl;
+	struct statement st;
+	int active;                  /* st holds an account */
+	char lang[TEMPLATE_LANG_SIZE];
+	struct sbuf pdf;
+	struct sbuf stage;
+	struct progress prog;
+
+	long long accounts, made, pages, reused, queued;
+};
+
+/* ---- reading ---- */
+
+static int date_col(PGresult *r, int row, int col, date_t *d)
+{
+	if (PQgetisnull(r, row, col))
+		return 0;
+	return date_parse(PQgetvalue(r, row, col), d) == 0;
+}
+
+/*
+ * The accounts a run makes statements for ($1 from, $2 to, $3 the customer
+ * or NULL for --all): parent accounts of a client program; with --all only
+ * those with a ledger line of the program in the range or a non-zero balance
+ * at its end.
+ */
+#define STMT_CHOSEN                                                                    \
+	"WITH acct AS ("                                                               \
+	"  SELECT c.customer AS account, c.program"                                    \
+	"    FROM customers c JOIN programs p ON p.program = c.program"                \
+	"   WHERE c.parent IS NULL AND p.points_type = 'client'"                       \
+	"     AND ($3::text IS NULL OR c.customer = $3::text)"                         \
+	"), bal AS ("                                                                  \
+	"  SELECT l.account, bool_or(l.entry_date >= $1::date) AS active,"             \
+	"         sum(l.pending_units) <> 0 OR sum(l.usable_units) <> 0 AS nonzero"    \
+	"    FROM ledger l JOIN acct a ON a.account = l.account AND a.program = l.program" \
+	"   WHERE l.entry_date <= $2::date"                                            \
+	"   GROUP BY l.account"                                                        \
+	"), chosen AS ("                                                               \
+	"  SELECT a.account, a.program FROM acct a LEFT JOIN bal b ON b.account = a.account" \
+	"   WHERE $3::text IS NOT NULL OR b.active OR b.nonzero"                       \
+	") "
+
+/*
+ * Per chosen account, its header (part 0) then every ledger line of its
+ * program up to $2 in date and entry order (part 1).
+ *
+ * Columns: 0 part, 1 account, 2 date, 3 kind, 4 document, 5 pending,
+ * 6 usable, 7 expires_on, 8 note, 9 the child whose line it is ('' for the
+ * account's own); header: 10 name, 11 address, 12 language, 13 member_since,
+ * 14 points_expiry_date, 15 program name, 16 unit, 17 expiry_days,
+ * 18 expiry_months; 19 the entry's id (the order within a date).
+ */
+static const char stmt_sql[] =
+	"DECLARE stmt_rows NO SCROLL CURSOR FOR "
+	STMT_CHOSEN
+	"SELECT x.* FROM ("
+	"  SELECT 0 AS part, ch.account, NULL::date AS day,"
+	"         NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::date, NULL::text,"
+	"         NULL::text, c.name, c.address, c.language, c.member_since,"
+	"         c.points_expiry_date, p.name, p.unit, p.expiry_days, p.expiry_months,"
+	"         NULL::bigint AS entry_id"
+	"    FROM chosen ch JOIN customers c ON c.customer = ch.account"
+	"    JOIN programs p ON p.program = ch.program"
+	"  UNION ALL"
+	"  SELECT 1, l.account, l.entry_date, l.kind, l.document,"
+	"         l.pending_units, l.usable_units, l.expires_on, l.note,"
+	"         CASE WHEN l.customer = l.account THEN '' ELSE l.customer END,"
+	"         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.entry_id"
+	"    FROM ledger l JOIN chosen ch ON ch.account = l.account AND ch.program = l.program"
+	"   WHERE l.entry_date <= $2::date"
+	") x ORDER BY x.account, x.part, x.day, x.entry_id";
+enum { SC_PART, SC_ACCOUNT, SC_DATE, SC_KIND, SC_DOCUMENT, SC_PENDING, SC_USABLE, SC_EXPIRES,
+       SC_NOTE, SC_CUSTOMER, SC_NAME, SC_ADDRESS, SC_LANGUAGE, SC_MEMBER_SINCE,
+       SC_POINTS_EXPIRY, SC_PROGRAM_NAME, SC_UNIT, SC_EXPIRY_DAYS, SC_EXPIRY_MONTHS,
+       SC_ENTRY_ID };
+
+static const char stmt_count_sql[] = STMT_CHOSEN "SELECT count(*) FROM chosen";
+
+/* ---- writing one statement ---- */
+
+static int mkdir_p(const char *dir, struct err *e)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(buf))
+		return err_set(e, EXIT_FAIL, "--out: \"%.200s\" is not a usable directory name", dir);
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+			return err_set(e, EXIT_FAIL, "%s: cannot make the directory: %s", buf,
+				       strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+		return err_set(e, EXIT_FAIL, "%s: cannot make the directory: %s", buf, strerror(errno));
+	return 0;
+}
+
+/* CUSTOMER_FROM_TO.pdf, the number made safe for a file name. */
+static int file_name(struct stmt_run *r, const char *customer, char *out, size_t n)
+{
+	char safe[STMT_KEY * 2], tag[DIGEST_HEX_SIZE];
+
+	if (text_safe_filename(customer, safe, sizeof(safe) - 10))
+		return err_set(r->e, EXIT_FAIL, "customer \"%.100s\": no file name can be made from it",
+			       customer);
+	if (strcmp(safe, customer) != 0) {
+		/* characters were replaced: keep apart numbers that differ in them */
+		if (digest_sha256_hex(customer, strlen(customer), tag))
+			return err_set(r->e, EXIT_FAIL, "SHA-256 failed (libcrypto)");
+		snprintf(safe + strlen(safe), 10, "-%.8s", tag);
+	}
+	if ((size_t)snprintf(out, n, "%s/%s_%s_%s.pdf", r->out_abs, safe, r->from_s, r->to_s) >= n)
+		return err_set(r->e, EXIT_FAIL, "%s: the path of the statements is too long", r->out_abs);
+	return 0;
+}
+
+static int write_file(struct stmt_run *r, const char *path, const void *data, size_t len)
+{
+	char tmp[PATH_MAX + 32];
+	const char *p = data;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_set(r->e, EXIT_FAIL, "%s: cannot write: %s", tmp, strerror(errno));
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			err_set(r->e, EXIT_FAIL, "%s: cannot write: %s", tmp,
+				w < 0 ? strerror(errno) : "nothing written");
+			close(fd);
+			unlink(tmp);
+			return r->e->exit;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		err_set(r->e, EXIT_FAIL, "%s: cannot write: %s", path, strerror(errno));
+		unlink(tmp);
+		return r->e->exit;
+	}
+	return 0;
+}
+
+static int stage_flush(struct stmt_run *r)
+{
+	int rc;
+
+	if (r->stage.len == 0)
+		return 0;
+	if ((rc = db_copy_begin(r->db, r->e, "COPY stmt_stage (customer, path, sha256, pages) FROM STDIN")) ||
+	    (rc = db_copy_put(r->db, r->e, r->stage.p, r->stage.len)) ||
+	    (rc = db_copy_end(r->db, r->e, NULL)))
+		return rc;
+	sbuf_reset(&r->stage);
+	return 0;
+}
+
+/* The account in r->st is complete: draw it, write it, stage its row. */
+static int statement_done(struct stmt_run *r)
+{
+	const struct template *t;
+	char path[PATH_MAX + 64], sha[DIGEST_HEX_SIZE], pages[24];
+	int rc;
+
+	r->active = 0;
+	if (statement_finish(&r->st))
+		return err_set(r->e, EXIT_FAIL, "out of memory");
+	if (!(t = template_set_get(&r->tpl, r->lang, r->e)))
+		return r->e->exit;
+	sbuf_reset(&r->pdf);
+	if ((rc = pdf_statement(&r->st, t, &r->pdf, r->e)) ||
+	    (rc = file_name(r, r->st.h.customer, path, sizeof(path))) ||
+	    (rc = write_file(r, path, r->pdf.p, r->pdf.len)))
+		return rc;
+	if (digest_sha256_hex(r->pdf.p, r->pdf.len, sha))
+		return err_set(r->e, EXIT_FAIL, "SHA-256 failed (libcrypto)");
+	snprintf(pages, sizeof(pages), "%zu", r->st.npages);
+	if (db_copy_field(&r->stage, r->st.h.customer) || sbuf_addc(&r->stage, '\t') ||
+	    db_copy_field(&r->stage, path) || sbuf_addc(&r->stage, '\t') ||
+	    db_copy_field(&r->stage, sha) || sbuf_addc(&r->stage, '\t') ||
+	    db_copy_field(&r->stage, pages) || sbuf_addc(&r->stage, '\n'))
+		return err_set(r->e, EXIT_FAIL, "out of memory (staged statements)");
+	r->made++;
+	r->pages += (long long)r->st.npages;
+	progress_update(&r->prog, r->made);
+	if (r->stage.len >= STMT_STAGE_FLUSH)
+		return stage_flush(r);
+	return 0;
+}
+
+static int header_row(struct stmt_run *r, PGresult *res, int i)
+{
+	struct stmt_header h;
+
+	memset(&h, 0, sizeof(h));
+	text_copy(h.customer, sizeof(h.customer), PQgetvalue(res, i, SC_ACCOUNT));
+	text_copy(h.name, sizeof(h.name), PQgetvalue(res, i, SC_NAME));
+	text_copy(h.address, sizeof(h.address), PQgetvalue(res, i, SC_ADDRESS));
+	text_copy(r->lang, sizeof(r->lang), PQgetvalue(res, i, SC_LANGUAGE));
+	h.has_member_since = date_col(res, i, SC_MEMBER_SINCE, &h.member_since);
+	h.has_points_expiry = date_col(res, i, SC_POINTS_EXPIRY, &h.points_expiry);
+	text_copy(h.program, sizeof(h.program), PQgetvalue(res, i, SC_PROGRAM_NAME));
+	h.points = strcmp(PQgetvalue(res, i, SC_UNIT), "points") == 0;
+	h.expiry_days = (int)db_int64(PQgetvalue(res, i, SC_EXPIRY_DAYS));
+	h.expiry_months = (int)db_int64(PQgetvalue(res, i, SC_EXPIRY_MONTHS));
+	h.from = r->from;
+	h.to = r->to;
+	h.expiring_days = r->a->cfg.expiring_days;
+	if (r->company) {
+		h.company_name = r->a->cfg.company_name;
+		h.company_address = r->a->cfg.company_address;
+	}
+	statement_begin(&r->st, &h);
+	r->active = 1;
+	r->accounts++;
+	return 0;
+}
+
+static int line_row(struct stmt_run *r, PGresult *res, int i)
+{
+	struct stmt_entry x;
+
+	if (!r->active)
+		return err_set(r->e, EXIT_FAIL, "internal: a ledger line before its account");
+	memset(&x, 0, sizeof(x));
+	if (!date_col(res, i, SC_DATE, &x.date))
+		return err_set(r->e, EXIT_FAIL, "internal: a ledger line without a date");
+	text_copy(x.kind, sizeof(x.kind), PQgetvalue(res, i, SC_KIND));
+	text_copy(x.document, sizeof(x.document), PQgetvalue(res, i, SC_DOCUMENT));
+	x.pending = db_int64(PQgetvalue(res, i, SC_PENDING));
+	x.usable = db_int64(PQgetvalue(res, i, SC_USABLE));
+	x.has_expires = date_col(res, i, SC_EXPIRES, &x.expires);
+	text_copy(x.note, sizeof(x.note), PQgetvalue(res, i, SC_NOTE));
+	text_copy(x.customer, sizeof(x.customer), PQgetvalue(res, i, SC_CUSTOMER));
+	if (statement_add(&r->st, &x))
+		return err_set(r->e, EXIT_FAIL, "out of memory");
+	return 0;
+}
+
+static int stream(struct stmt_run *r)
+{
+	const char *params[3] = {r->from_s, r->to_s, r->customer};
+	PGresult *res;
+	int rc = 0;
+
+	if (!(res = db_query(r->db, r->e, stmt_count_sql, 3, params)))
+		return r->e->exit;
+	progress_start(&r->prog, "statements", db_int64(PQgetvalue(res, 0, 0)));
+	PQclear(res);
+	if (!(res = db_query(r->db, r->e, stmt_sql, 3, params)))
+		return r->e->exit;
+	PQclear(res);
+	for (;;) {
+		int n;
+
+		if (!(res = db_query(r->db, r->e, STMT_FETCH, 0, NULL)))
+			return r->e->exit;
+		n = PQntuples(res);
+		for (int i = 0; i < n && !rc; i++) {
+			if (strcmp(PQgetvalue(res, i, SC_PART), "0") == 0) {
+				if (r->active)
+					rc = statement_done(r);
+				if (!rc)
+					rc = header_row(r, res, i);
+			} else {
+				rc = line_row(r, res, i);
+			}
+		}
+		PQclear(res);
+		if (rc)
+			return rc;
+		if (n == 0)
+			break;
+		/* between fetches: the staged rows so far go to the server */
+		if ((rc = stage_flush(r)))
+			return rc;
+	}
+	if (r->active && (rc = statement_done(r)))
+		return rc;
+	progress_end(&r->prog);
+	return stage_flush(r);
+}
+
+/* The staged statements become rows of `statements` (an identical one
+ * already recorded is reused) and, with --email, outbox rows. */
+static int record(struct stmt_run *r)
+{
+	const char *params[3] = {r->from_s, r->to_s, NULL};
+	char id[32];
+	PGresult *res;
+	int rc;
+
+	snprintf(id, sizeof(id), "%lld", r->run_id);
+	params[2] = id;
+	/* one run records at a time, so two never both add the same statement */
+	if ((rc = db_exec(r->db, r->e, "SELECT pg_advisory_xact_lock(" STMT_LOCK ")", 0, NULL)))
+		return rc;
+	if ((rc = db_exec(r->db, r->e,
+			  "UPDATE stmt_stage s SET statement_id = o.statement_id, reused = true"
+			  "  FROM (SELECT customer, sha256, min(statement_id) AS statement_id"
+			  "          FROM statements"
+			  "         WHERE date_from = $1::date AND date_to = $2::date"
+			  "         GROUP BY customer, sha256) o"
+			  " WHERE o.customer = s.customer AND o.sha256 = s.sha256", 2, params)))
+		return rc;
+	if ((rc = db_exec(r->db, r->e,
+			  "UPDATE statements t SET path = s.path FROM stmt_stage s"
+			  " WHERE s.statement_id = t.statement_id AND t.path <> s.path", 0, NULL)))
+		return rc;
+	if ((rc = db_exec(r->db, r->e,
+			  "WITH ins AS ("
+			  "  INSERT INTO statements (customer, date_from, date_to, run_id, path, sha256)"
+			  "  SELECT customer, $1::date, $2::date, $3::bigint, path, sha256"
+			  "    FROM stmt_stage WHERE statement_id IS NULL ORDER BY customer"
+			  "  RETURNING statement_id, customer)"
+			  " UPDATE stmt_stage s SET statement_id = ins.statement_id"
+			  "   FROM ins WHERE ins.customer = s.customer", 3, params)))
+		return rc;
+	if (!(res = db_query(r->db, r->e, "SELECT count(*) FILTER (WHERE reused) FROM stmt_stage",
+			     0, NULL)))
+		return r->e->exit;
+	r->reused = db_int64(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (!r->email)
+		return 0;
+	/* SPEC §9: one outbox row per statement and address; a statement
+	 * already queued for an address is not queued again */
+	if (!(res = db_query(r->db, r->e,
+			     "INSERT INTO mail_outbox (statement_id, recipient)"
+			     " SELECT s.statement_id, btrim(a.addr)"
+			     "   FROM stmt_stage s JOIN customers c ON c.customer = s.customer"
+			     "  CROSS JOIN LATERAL regexp_split_to_table(c.email, ';') AS a(addr)"
+			     "  WHERE c.send_statements AND btrim(a.addr) <> ''"
+			     "  ORDER BY s.customer, a.addr"
+			     " ON CONFLICT (statement_id, recipient) DO NOTHING", 0, NULL)))
+		return r->e->exit;
+	r->queued = db_affected(res);
+	PQclear(res);
+	return 0;
+}
+
+static void summary(const struct stmt_run *r)
+{
+	printf("statements %s to %s: %lld statement%s, %lld page%s, in %s\n", r->from_s, r->to_s,
+	       r->made, r->made == 1 ? "" : "s", r->pages, r->pages == 1 ? "" : "s", r->out_dir);
+	if (r->reused)
+		printf("  %lld identical to one made before (recorded once)\n", r->reused);
+	if (r->email)
+		printf("  emails queued: %lld\n", r->queued);
+}
+
+static int run(struct stmt_run *r)
+{
+	char counts[256], period[DATE_FMT_SIZE];
+	int rc, in_tx = 0;
+
+	if (!(r->db = app_db(r->a, r->e)))
+		return r->e->exit;
+	if ((rc = mkdir_p(r->out_dir, r->e)))
+		return rc;
+	if (!realpath(r->out_dir, r->out_abs))
+		return err_set(r->e, EXIT_FAIL, "%s: %s", r->out_dir, strerror(errno));
+	date_format(r->from, r->from_s);
+	date_format(r->to, r->to_s);
+	/* a calendar month is recorded as the run's period */
+	date_format(r->from, period);
+	if ((rc = runs_start(r->db, r->e, "statements", r->to_s,
+			     r->from == date_month_start(r->from) && r->to == date_month_end(r->from)
+			     ? period : NULL, &r->run_id)))
+		return rc;
+
+	template_set_init(&r->tpl, template_dir());
+	statement_init(&r->st);
+	sbuf_init(&r->pdf, STMT_PDF_MAX);
+	sbuf_init(&r->stage, STMT_STAGE_MAX);
+	if ((rc = db_exec(r->db, r->e, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL)))
+		goto out;
+	in_tx = 1;
+	if ((rc = db_exec(r->db, r->e,
+			  "CREATE TEMP TABLE stmt_stage (customer text COLLATE \"C\", path text,"
+			  " sha256 text, pages integer, statement_id bigint,"
+			  " reused boolean NOT NULL DEFAULT false) ON COMMIT DROP", 0, NULL)) ||
+	    (rc = stream(r)) || (rc = record(r)))
+		goto out;
+	snprintf(counts, sizeof(counts),
+		 "{\"statements\": %lld, \"pages\": %lld, \"reused\": %lld, \"queued\": %lld}",
+		 r->made, r->pages, r->reused, r->queued);
+	if ((rc = runs_done(r->db, r->e, r->run_id, counts)) ||
+	    (rc = db_exec(r->db, r->e, "COMMIT", 0, NULL)))
+		goto out;
+	in_tx = 0;
+	summary(r);
+	fflush(stdout);
+	if (r->email)
+		rc = mail_queue_and_send(r->a, r->db, r->e, r->run_id);
+out:
+	if (rc && in_tx) {
+		struct err ignored;
+
+		db_exec(r->db, &ignored, "ROLLBACK", 0, NULL);
+		runs_failed(r->db, r->run_id, r->e->msg);
+	}
+	template_set_free(&r->tpl);
+	statement_free(&r->st);
+	sbuf_free(&r->pdf);
+	sbuf_free(&r->stage);
+	return rc;
+}
+
+/* --customer N: a parent account in a client program. */
+static int check_customer(struct stmt_run *r)
+{
+	enum { WHO_PARENT, WHO_PROGRAM, WHO_POINTS_TYPE };
+	const char *params[1] = {r->customer};
+	PGresult *res;
+	int rc = 0;
+
+	if (!(r->db = app_db(r->a, r->e)))
+		return r->e->exit;
+	res = db_query(r->db, r->e,
+		       "SELECT c.parent, c.program, p.points_type"
+		       "  FROM customers c LEFT JOIN programs p ON p.program = c.program"
+		       " WHERE c.customer = $1", 1, params);
+	if (!res)
+		return r->e->exit;
+	if (PQntuples(res) == 0)
+		rc = err_set(r->e, EXIT_FAIL, "no customer \"%.200s\"", r->customer);
+	else if (!PQgetisnull(res, 0, WHO_PARENT))
+		rc = err_set(r->e, EXIT_FAIL, "%.100s is a child of %.100s: statements are made for %.100s",
+			     r->customer, PQgetvalue(res, 0, WHO_PARENT), PQgetvalue(res, 0, WHO_PARENT));
+	else if (PQgetisnull(res, 0, WHO_PROGRAM))
+		rc = err_set(r->e, EXIT_FAIL, "customer %.200s is in no program: it has no statement",
+			     r->customer);
+	else if (strcmp(PQgetvalue(res, 0, WHO_POINTS_TYPE), "client") != 0)
+		rc = err_set(r->e, EXIT_FAIL, "customer %.100s is in promotional program %.100s: "
+			     "promotional programs never appear on statements", r->customer,
+			     PQgetvalue(res, 0, WHO_PROGRAM));
+	PQclear(res);
+	return rc;
+}
+
+int statements_make(struct app *a, const struct statements_request *q, struct err *e)
+{
+	struct stmt_run r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.a = a;
+	r.e = e;
+	r.from = q->from;
+	r.to = q->to;
+	r.customer = q->customer;
+	r.out_dir = q->out_dir ? q->out_dir : a->cfg.statements_out_dir;
+	r.email = q->email;
+	r.company = q->company;
+	r.month_end = q->month_end;
+	if (r.customer && (rc = check_customer(&r)))
+		return rc;
+	return run(&r);
+}
+
+int statements_month_end(struct app *a, date_t first, date_t last, int email)
+{
+	struct statements_request q = {
+		.from = first, .to = last, .email = email, .company = 1, .month_end = 1,
+	};
+	struct err e = {0};
+
+	return statements_make(a, &q, &e) ? app_fail(&e) : EXIT_OK;
+}

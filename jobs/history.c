@@ -1,0 +1,361 @@
+/*
+ * accrue history --customer N [--from DATE] [--to DATE] [--format table|csv]
+ *                                                          (SPEC §10, §11)
+ *
+ * accrue balances / accrue history: the on-demand reports of SPEC §10 and
+ * §11, as CSV or an aligned table (core/table).
+ *
+ * Each report is one set-based query, read through a cursor 1000 rows at a
+ * time inside one read-only REPEATABLE READ transaction (one snapshot, and
+ * memory that does not grow with the number of customers); history first
+ * reads the one tier set of its account.
+ *
+ * Choices where the contract is silent:
+ * - The default format is `table` (a person at a terminal); scripts and the
+ *   scenarios ask for `--format csv`.
+ * - An unknown customer is an error, exit 1 (`no customer "N"`): the command
+ *   line named something that does not exist; it is not bad input data (65).
+ *   `balances --customer N` for a customer in no program prints the header
+ *   only, with a note on stderr.
+ * - A customer's program is its own, or for a child its parent's account's
+ *   program (the parent's when set, else the child's own).  Balances and
+ *   history count only the ledger lines of that program: after a change of
+ *   program the old program's units are not mixed into the new one's.
+ * - A child's history is the whole history of its parent's account, every
+ *   child's lines included, because the balances shown are the account's;
+ *   each line names its own source customer.
+ * - `history` without --to runs to the last entry, whatever its date (and
+ *   lists every unposted invoice, whatever its date).
+ * - Unposted pending (SPEC §2) exists for per_invoice programs only: an
+ *   unposted invoice would earn what the daily close would give it if it were
+ *   posted now — its tier picked by the cumulative eligible spend of the
+ *   account's posted invoices ordered before it (date, then number) plus its
+ *   own eligible amount — and other unposted invoices do not count in that
+ *   spend.  Tiered programs earn on period totals, not per invoice, so they
+ *   show 0.00 and list no unposted lines.  A no_points invoice would earn
+ *   nothing, so it is neither counted nor listed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "commands.h"
+#include "db.h"
+#include "money.h"
+#include "report.h"
+#include "runs.h"
+#include "sbuf.h"
+#include "table.h"
+#include "tiers.h"
+
+/* ---- history ---- */
+
+static const char history_help[] =
+	"usage: accrue history --customer N [--from DATE] [--to DATE] [--format table|csv]\n"
+	"\n"
+	"Prints the ledger lines of customer N's account in date order, with the\n"
+	"pending and usable balances after each line (counted from the account's\n"
+	"first line, whatever --from says).  For a child, that is its parent's\n"
+	"account: every line of it, each naming the customer whose document it is.\n"
+	"\n"
+	"  --customer N     the customer (required)\n"
+	"  --from DATE      first date shown (YYYY-MM-DD; default: the first line)\n"
+	"  --to DATE        last date shown (default: the last line)\n"
+	"  --format FORMAT  table (default: aligned columns) or csv\n"
+	"\n"
+	"In a per_invoice program, each unposted invoice of the account is listed\n"
+	"too, as a line of type `unposted` on the invoice's date, after the ledger\n"
+	"lines of that date: pending is what it would earn if posted now; it\n"
+	"changes no balance.\n"
+	"\n"
+	"columns: date,type,document,pending,pending_balance,usable,usable_balance,\n"
+	"expired,note,customer,name\n"
+	"  expired  the last usable day of the lot the line opens, if any\n";
+
+static const char *const history_cols[] = {
+	"date", "type", "document", "pending", "pending_balance", "usable",
+	"usable_balance", "expired", "note", "customer", "name",
+};
+static const enum table_align history_align[] = {
+	TABLE_LEFT, TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT, TABLE_RIGHT, TABLE_RIGHT,
+	TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT, TABLE_LEFT, TABLE_LEFT,
+};
+#define HISTORY_NCOLS (sizeof(history_cols) / sizeof(history_cols[0]))
+
+/* The account and program whose history customer $1 sees. */
+static const char history_account_sql[] =
+	"SELECT COALESCE(c.parent, c.customer), COALESCE(par.program, c.program)"
+	"  FROM customers c LEFT JOIN customers par ON par.customer = c.parent"
+	" WHERE c.customer = $1";
+
+/*
+ * The tier set the account's invoices earn by in program $2 when that is a
+ * per_invoice program (SPEC §2: the account's own set, customer $1, replaces
+ * the program's, customer ''); no rows otherwise.
+ */
+static const char history_tiers_sql[] =
+	"SELECT t.tier, t.category, t.lower_cents, t.upper_cents, t.rate_ppm, t.factor_cents"
+	"  FROM tiers t JOIN programs p ON p.program = t.program"
+	" WHERE t.program = $2::text AND p.earning = 'per_invoice'"
+	"   AND t.customer = CASE WHEN EXISTS (SELECT 1 FROM tiers own"
+	"                                       WHERE own.program = $2::text"
+	"                                         AND own.customer = $1::text)"
+	"                         THEN $1::text ELSE '' END"
+	" ORDER BY t.lower_cents, t.tier COLLATE \"C\"";
+
+/*
+ * $1 account, $2 program (NULL: every line of the account), $3 from, $4 to
+ * (NULL: open).  The running balances run over every line from the first
+ * (a window over the whole account), and only then are lines before $3 left
+ * out; lines after $4 change nothing before it, so they are not read.
+ *
+ * With a per_invoice program $2, the account's unposted invoices come in
+ * too (SPEC §2 unposted pending): after the ledger lines of their date, with
+ * no units of their own (they change no balance), each with the cumulative
+ * eligible spend of the account's posted invoices (not cancelled, not
+ * no_points, children included) ordered before it by date then number, plus
+ * its own eligible amount, for C to pick its tier (SPEC §3 per_invoice).
+ *
+ * Columns are those of the report, amounts in hundredths, then for an
+ * unposted invoice 11 category, 12 eligible cents, 13 spend (NULL for a
+ * ledger line).
+ */
+static const char history_sql[] =
+	"DECLARE history_rows NO SCROLL CURSOR FOR "
+	"WITH doc AS ("
+	"  SELECT i.invoice, i.customer, i.doc_date, i.category, i.status,"
+	"         CASE WHEN p.basis = 'total' THEN i.total_cents ELSE i.net_cents END AS eligible"
+	"    FROM programs p"
+	"    JOIN customers c ON COALESCE(c.parent, c.customer) = $1::text"
+	"    JOIN invoices i ON i.customer = c.customer"
+	"   WHERE p.program = $2::text AND p.earning = 'per_invoice'"
+	"     AND i.kind = 'invoice' AND NOT i.no_points AND i.status IN ('posted', 'unposted')"
+	"), unposted AS ("
+	"  SELECT x.invoice, x.customer, x.doc_date, x.category, x.eligible,"
+	"         x.before + x.eligible AS spend"
+	"    FROM (SELECT d.*,"
+	"                 COALESCE(sum(CASE WHEN d.status = 'posted' THEN d.eligible ELSE 0 END)"
+	"                          OVER (ORDER BY d.doc_date, d.invoice COLLATE \"C\""
+	"                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),"
+	"                          0)::bigint AS before"
+	"            FROM doc d) x"
+	"   WHERE x.status = 'unposted' AND ($4::date IS NULL OR x.doc_date <= $4::date)"
+	"), line AS ("
+	"  SELECT l.entry_date AS day, 0 AS src, l.entry_id, NULL::text AS invoice, l.kind,"
+	"         l.document, l.pending_units, l.usable_units, l.expires_on, l.note, l.customer,"
+	"         NULL::text AS category, NULL::bigint AS eligible, NULL::bigint AS spend"
+	"    FROM ledger l"
+	"   WHERE l.account = $1"
+	"     AND ($2::text IS NULL OR l.program = $2::text)"
+	"     AND ($4::date IS NULL OR l.entry_date <= $4::date)"
+	"  UNION ALL"
+	"  SELECT u.doc_date, 1, NULL, u.invoice, 'unposted', u.invoice, 0, 0, NULL, 'unposted',"
+	"         u.customer, u.category, u.eligible, u.spend"
+	"    FROM unposted u"
+	") "
+	"SELECT to_char(h.day, 'YYYY-MM-DD'), h.kind, h.document,"
+	"       h.pending_units, h.pending_balance, h.usable_units, h.usable_balance,"
+	"       to_char(h.expires_on, 'YYYY-MM-DD'), h.note, h.customer, c.name,"
+	"       h.category, h.eligible, h.spend"
+	"  FROM (SELECT ln.*,"
+	"               sum(ln.pending_units) OVER w AS pending_balance,"
+	"               sum(ln.usable_units) OVER w AS usable_balance"
+	"          FROM line ln"
+	"        WINDOW w AS (ORDER BY ln.day, ln.src, ln.entry_id, ln.invoice COLLATE \"C\""
+	"                     ROWS UNBOUNDED PRECEDING)) h"
+	"  JOIN customers c ON c.customer = h.customer"
+	" WHERE $3::date IS NULL OR h.day >= $3::date"
+	" ORDER BY h.day, h.src, h.entry_id, h.invoice COLLATE \"C\"";
+
+/* The per_invoice tier set of the account, for its unposted lines. */
+struct history_tiers {
+	struct tier *t;             /* REPORT_MAX_TIERS */
+	size_t n;
+};
+
+static int history_row(PGresult *r, int row, const struct history_tiers *ts,
+		       struct table_out *t, struct err *e)
+{
+	char amount[4][MONEY_FMT_SIZE];
+	const char *cells[HISTORY_NCOLS];
+
+	for (int i = 0; i < 4; i++)
+		if (report_amount(r, row, 3 + i, amount[i], e))
+			return e->exit;
+	if (!PQgetisnull(r, row, 13)) {
+		/* an unposted invoice: pending is what it would earn */
+		int64_t units;
+
+		if (report_unposted_units(r, row, 11, 12, ts->t, ts->n, &units, e))
+			return e->exit;
+		decimal_format(units, 2, amount[0]);
+	}
+	for (int i = 0; i < (int)HISTORY_NCOLS; i++)
+		cells[i] = (i >= 3 && i <= 6) ? amount[i - 3] : PQgetvalue(r, row, i);
+	if (table_row(t, cells))
+		return report_write_failed(e);
+	return 0;
+}
+
+/* Load the tier set of history_tiers_sql into ts (ts->t has room for
+ * REPORT_MAX_TIERS). */
+static int history_load_tiers(PGconn *db, const char *const params[2],
+			      struct history_tiers *ts, struct err *e)
+{
+	PGresult *r = db_query(db, e, history_tiers_sql, 2, params);
+	int rc = 0;
+
+	if (!r)
+		return e->exit;
+	if (PQntuples(r) > REPORT_MAX_TIERS)
+		rc = err_set(e, EXIT_FAIL, "program %.100s: the tier set of account %.100s has more than %d tiers",
+			     params[1], params[0], REPORT_MAX_TIERS);
+	for (int i = 0; i < PQntuples(r) && !rc; i++)
+		rc = report_tier(r, i, 0, &ts->t[ts->n++], e);
+	PQclear(r);
+	return rc;
+}
+
+/* The account and program whose history `customer` sees, into the caller's
+ * buffers (freed by the caller); "no customer" when there is none. */
+static int history_account(PGconn *db, const char *customer, char **account,
+			   char **program, struct err *e)
+{
+	const char *params[] = {customer};
+	PGresult *r = db_query(db, e, history_account_sql, 1, params);
+	int rc = 0;
+
+	if (!r)
+		return e->exit;
+	if (PQntuples(r) == 0) {
+		rc = err_set(e, EXIT_FAIL, "no customer \"%.200s\"", customer);
+	} else {
+		*account = strdup(PQgetvalue(r, 0, 0));
+		*program = PQgetisnull(r, 0, 1) ? NULL : strdup(PQgetvalue(r, 0, 1));
+		if (!*account || (!*program && !PQgetisnull(r, 0, 1)))
+			rc = err_set(e, EXIT_FAIL, "out of memory");
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int history_run(PGconn *db, const char *const params[4], struct table_out *t,
+		       struct err *e)
+{
+	struct history_tiers ts = {0};
+	PGresult *r;
+	int rc = 0;
+
+	if (!(ts.t = calloc(REPORT_MAX_TIERS, sizeof(*ts.t))))
+		return err_set(e, EXIT_FAIL, "out of memory");
+	if (params[1] && (rc = history_load_tiers(db, params, &ts, e)))
+		goto out;
+	if (!(r = db_query(db, e, history_sql, 4, params))) {
+		rc = e->exit;
+		goto out;
+	}
+	PQclear(r);
+	for (;;) {
+		int n;
+
+		if (!(r = report_fetch(db, e, "FETCH " REPORT_FETCH " FROM history_rows"))) {
+			rc = e->exit;
+			goto out;
+		}
+		n = PQntuples(r);
+		for (int i = 0; i < n && !rc; i++)
+			rc = history_row(r, i, &ts, t, e);
+		PQclear(r);
+		if (rc || n == 0)
+			break;
+	}
+out:
+	free(ts.t);
+	return rc;
+}
+
+int cmd_history(struct app *a, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"customer", required_argument, NULL, 'c'},
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 't'},
+		{"format", required_argument, NULL, 'F'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	enum table_format fmt = TABLE_TEXT;
+	const char *customer = NULL;
+	char *account = NULL, *program = NULL;
+	char from_text[DATE_FMT_SIZE], to_text[DATE_FMT_SIZE];
+	date_t from = 0, to = 0;
+	int have_from = 0, have_to = 0, c, rc;
+	struct table_out t;
+	struct err e = {0};
+	PGconn *db;
+
+	if (app_wants_help(argc, argv)) {
+		fputs(history_help, stdout);
+		return EXIT_OK;
+	}
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (report_customer_arg("history", optarg, &customer))
+				return EXIT_USAGE;
+			break;
+		case 'f':
+			if (app_date_arg("history", "--from", optarg, &from))
+				return EXIT_USAGE;
+			have_from = 1;
+			break;
+		case 't':
+			if (app_date_arg("history", "--to", optarg, &to))
+				return EXIT_USAGE;
+			have_to = 1;
+			break;
+		case 'F':
+			if (report_format_arg("history", optarg, &fmt))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			fputs(history_help, stdout);
+			return EXIT_OK;
+		default:
+			return report_parse_opts_error("history", c, argv);
+		}
+	}
+	if (optind < argc)
+		return app_usage("history", "unexpected argument \"%s\"", argv[optind]);
+	if (!customer)
+		return app_usage("history", "--customer is required");
+	if (have_from && have_to && from > to)
+		return app_usage("history", "--from %s is after --to %s",
+				 date_format(from, from_text), date_format(to, to_text));
+	if (have_from)
+		date_format(from, from_text);
+	if (have_to)
+		date_format(to, to_text);
+
+	if (!(db = app_db(a, &e)))
+		return app_fail(&e);
+	if (report_begin(db, &e))
+		return app_fail(&e);
+	if (!(rc = history_account(db, customer, &account, &program, &e))) {
+		const char *params[4] = {account, program, have_from ? from_text : NULL,
+					 have_to ? to_text : NULL};
+
+		table_begin(&t, stdout, fmt, HISTORY_NCOLS, history_cols, history_align);
+		rc = history_run(db, params, &t, &e);
+		if (table_end(&t) && !rc)
+			rc = report_write_failed(&e);
+	}
+	report_rollback(db);
+	free(account);
+	free(program);
+	return rc ? app_fail(&e) : EXIT_OK;
+}
