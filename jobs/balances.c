@@ -2,13 +2,10 @@
  * accrue balances [--customer N] [--as-of DATE] [--format table|csv]
  *                                                          (SPEC §10, §11)
  *
- * accrue balances / accrue history: the on-demand reports of SPEC §10 and
- * §11, as CSV or an aligned table (core/table).
- *
- * Each report is one set-based query, read through a cursor 1000 rows at a
- * time inside one read-only REPEATABLE READ transaction (one snapshot, and
- * memory that does not grow with the number of customers); history first
- * reads the one tier set of its account.
+ * One set-based query, read through a cursor 1000 rows at a time inside one
+ * read-only REPEATABLE READ transaction (core/engine/report): one snapshot,
+ * and memory that does not grow with the number of customers.  As CSV or an
+ * aligned table (core/io/table).
  *
  * Choices where the contract is silent:
  * - The default format is `table` (a person at a terminal); scripts and the
@@ -18,14 +15,9 @@
  *   `balances --customer N` for a customer in no program prints the header
  *   only, with a note on stderr.
  * - A customer's program is its own, or for a child its parent's account's
- *   program (the parent's when set, else the child's own).  Balances and
- *   history count only the ledger lines of that program: after a change of
+ *   program (the parent's when set, else the child's own).  Balances
+ *   count only the ledger lines of that program: after a change of
  *   program the old program's units are not mixed into the new one's.
- * - A child's history is the whole history of its parent's account, every
- *   child's lines included, because the balances shown are the account's;
- *   each line names its own source customer.
- * - `history` without --to runs to the last entry, whatever its date (and
- *   lists every unposted invoice, whatever its date).
  * - Unposted pending (SPEC §2) exists for per_invoice programs only: an
  *   unposted invoice would earn what the daily close would give it if it were
  *   posted now — its tier picked by the cumulative eligible spend of the
@@ -35,7 +27,6 @@
  *   show 0.00 and list no unposted lines.  A no_points invoice would earn
  *   nothing, so it is neither counted nor listed.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,21 +83,19 @@ static const enum table_align balances_align[] = {
 
 /*
  * One row per (customer, detail of its account): the report columns, then
- * the details — first the rows of the account's tier set (ytd_tiered, and
- * per_invoice with unposted invoices), then its unposted invoices
- * (per_invoice programs) —
- * or NULL details for an account with neither.  The tier, and the units an
- * unposted invoice would earn, are decided in C by core/tiers and core/money:
- * the same rules month-end and the daily close use.
+ * the details — first the rows of the account's tier set (a fiscal-year
+ * rule, for the tier column; per_invoice with unposted invoices, to price
+ * them), then every per_invoice invoice of an account with unposted ones, in
+ * (date, number) order — or NULL details for an account with neither.
+ *
+ * The rules come from one place each: the life-to-date figures from
+ * ledger_ltd, the fiscal year from fiscal_year_start, the eligible sales
+ * from sales_documents, the earning rule's kind from earning_rules (all
+ * sql/005_rules.sql); the tier of the ytd_sales and the units an unposted
+ * invoice would earn are decided in C, by core/rules/tiers — the rules the
+ * closes use.
  *
  * $1 as-of date, $2 the customer or NULL for all.
- *
- * Columns: 0 customer, 1 account, 2 program, 3 unit, 4 pending, 5 usable,
- * 6 ltd_earned, 7 ltd_used, 8 ltd_expired, 9 ytd_sales (cents), 10 earning,
- * 11 detail (0 tier row, 1 unposted invoice, NULL none);
- * tier rows: 12 tier, 13 category, 14 lower, 15 upper, 16 rate_ppm,
- * 17 factor_cents; unposted invoices: 13 category, 18 eligible cents,
- * 19 cumulative spend including it.
  */
 static const char balances_sql[] =
 	"DECLARE balances_rows NO SCROLL CURSOR FOR "
@@ -118,120 +107,111 @@ static const char balances_sql[] =
 	"   WHERE COALESCE(par.program, c.program) IS NOT NULL"
 	"     AND ($2::text IS NULL OR c.customer = $2::text)"
 	"), account AS ("
-	"  SELECT DISTINCT m.account, m.program, p.basis, p.earning,"
-	/* first day of the fiscal year holding the as-of date */
-	"         make_date(extract(year FROM $1::date)::int"
-	"                   - (extract(month FROM $1::date) < p.fiscal_year_start)::int,"
-	"                   p.fiscal_year_start, 1) AS fy_start"
+	"  SELECT DISTINCT m.account, m.program, p.basis, er.per_invoice, er.sales_by,"
+	"         fiscal_year_start($1::date, p.fiscal_year_start) AS fy_start"
 	"    FROM member m JOIN programs p ON p.program = m.program"
+	"    JOIN earning_rules er ON er.earning = p.earning"
 	"), led AS ("
-	/* SPEC §5: ltd_expired = expiries − reversed expiries; ltd_used =
-	 * redemptions; ltd_earned = earnings + accruals + adjustments −
-	 * ltd_expired; so pending + usable = ltd_earned − ltd_used */
+	/* so that pending + usable = ltd_earned − ltd_used */
 	"  SELECT l.account, l.program,"
 	"         sum(l.pending_units)::bigint AS pending,"
 	"         sum(l.usable_units)::bigint AS usable,"
 	"         COALESCE(sum(l.pending_units + l.usable_units)"
-	"                  FILTER (WHERE l.kind IN ('earn', 'accrual', 'adjust')), 0) AS earned,"
+	"                  FILTER (WHERE ledger_ltd(l.kind) = 'earned'), 0) AS earned,"
 	"         -COALESCE(sum(l.pending_units + l.usable_units)"
-	"                   FILTER (WHERE l.kind IN ('expire', 'reverse_expiry')), 0) AS expired,"
-	"         -COALESCE(sum(l.usable_units) FILTER (WHERE l.kind = 'redeem'), 0) AS used"
+	"                   FILTER (WHERE ledger_ltd(l.kind) = 'expired'), 0) AS expired,"
+	"         -COALESCE(sum(l.usable_units) FILTER (WHERE ledger_ltd(l.kind) = 'used'), 0) AS used"
 	"    FROM ledger l JOIN account a ON a.account = l.account AND a.program = l.program"
 	"   WHERE l.entry_date <= $1::date"
 	"   GROUP BY l.account, l.program"
 	"), sales AS ("
-	/* SPEC §3 ytd: posted invoices minus credit notes of the account and its
-	 * children, no_points documents and credit notes against them excluded,
+	/* the account's and its children's eligible sales of the fiscal year,
 	 * on the program's basis */
 	"  SELECT a.account, a.program,"
-	"         sum(CASE WHEN i.kind = 'credit_note' THEN -1 ELSE 1 END"
-	"             * CASE WHEN a.basis = 'total' THEN i.total_cents ELSE i.net_cents END)::bigint AS ytd"
+	"         sum(CASE WHEN a.basis = 'total' THEN i.total_cents ELSE i.net_cents END)::bigint AS ytd"
 	"    FROM account a"
 	"    JOIN customers c ON COALESCE(c.parent, c.customer) = a.account"
-	"    JOIN invoices i ON i.customer = c.customer"
-	"    LEFT JOIN invoices o ON o.invoice = i.original"
-	"   WHERE i.status = 'posted' AND NOT i.no_points AND NOT COALESCE(o.no_points, false)"
-	"     AND i.doc_date BETWEEN a.fy_start AND $1::date"
+	"    JOIN sales_documents i ON i.customer = c.customer"
+	"   WHERE i.doc_date BETWEEN a.fy_start AND $1::date"
 	"   GROUP BY a.account, a.program"
 	"), pending_account AS ("
 	/* the per_invoice accounts with unposted invoices that would earn, so
-	 * that only their invoices are read again below */
+	 * that only their invoices are read below */
 	"  SELECT DISTINCT a.account, a.program, a.basis"
 	"    FROM account a"
 	"    JOIN customers c ON COALESCE(c.parent, c.customer) = a.account"
 	"    JOIN invoices i ON i.customer = c.customer"
-	"   WHERE a.earning = 'per_invoice' AND i.kind = 'invoice' AND i.status = 'unposted'"
+	"   WHERE a.per_invoice AND i.kind = 'invoice' AND i.status = 'unposted'"
 	"     AND NOT i.no_points AND i.doc_date <= $1::date"
 	"), tierset AS ("
 	/* the account's own tier set replaces the program's (customer '') */
 	"  SELECT a.account, a.program, t.tier, t.category, t.lower_cents, t.upper_cents,"
 	"         t.rate_ppm, t.factor_cents"
 	"    FROM account a JOIN tiers t ON t.program = a.program"
-	/* ytd_tiered: for the tier column; per_invoice: for the unposted
-	 * invoices, so only where there are some */
-	"   WHERE (a.earning = 'ytd_tiered'"
+	"   WHERE (a.sales_by = 'fiscal_year'"
 	"          OR (a.account, a.program) IN (SELECT account, program FROM pending_account))"
 	"     AND t.customer = CASE WHEN EXISTS (SELECT 1 FROM tiers own"
 	"                                         WHERE own.program = a.program"
 	"                                           AND own.customer = a.account)"
 	"                           THEN a.account ELSE '' END"
-	"), unposted AS ("
-	/* SPEC §2 unposted pending: each unposted invoice as if posted now, with
-	 * the cumulative eligible spend of the account's posted invoices (not
-	 * cancelled, not no_points, children included) ordered before it by
-	 * date then number, plus its own eligible amount (SPEC §3 per_invoice) */
-	"  SELECT x.account, x.program, x.category, x.eligible,"
-	"         x.before + x.eligible AS spend"
-	"    FROM (SELECT pa.account, pa.program, i.status, i.category,"
-	"                 CASE WHEN pa.basis = 'total' THEN i.total_cents ELSE i.net_cents END AS eligible,"
-	"                 COALESCE(sum(CASE WHEN i.status <> 'posted' THEN 0"
-	"                                   WHEN pa.basis = 'total' THEN i.total_cents"
-	"                                   ELSE i.net_cents END)"
-	"                          OVER (PARTITION BY pa.account, pa.program"
-	"                                ORDER BY i.doc_date, i.invoice COLLATE \"C\""
-	"                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),"
-	"                          0)::bigint AS before"
-	"            FROM pending_account pa"
-	"            JOIN customers c ON COALESCE(c.parent, c.customer) = pa.account"
-	"            JOIN invoices i ON i.customer = c.customer"
-	"           WHERE i.kind = 'invoice' AND NOT i.no_points"
-	"             AND i.status IN ('posted', 'unposted') AND i.doc_date <= $1::date) x"
-	"   WHERE x.status = 'unposted'"
+	"), invoice AS ("
+	/* SPEC §2 unposted pending: the posted invoices make the spend, the
+	 * unposted ones are priced (not cancelled, not no_points, children
+	 * included) */
+	"  SELECT pa.account, pa.program, i.doc_date, i.invoice, i.status, i.category,"
+	"         CASE WHEN pa.basis = 'total' THEN i.total_cents ELSE i.net_cents END AS eligible"
+	"    FROM pending_account pa"
+	"    JOIN customers c ON COALESCE(c.parent, c.customer) = pa.account"
+	"    JOIN invoices i ON i.customer = c.customer"
+	"   WHERE i.kind = 'invoice' AND NOT i.no_points"
+	"     AND i.status IN ('posted', 'unposted') AND i.doc_date <= $1::date"
 	"), detail AS ("
 	"  SELECT account, program, 0 AS detail, tier, category, lower_cents, upper_cents,"
-	"         rate_ppm, factor_cents, NULL::bigint AS eligible, NULL::bigint AS spend"
+	"         rate_ppm, factor_cents, NULL::date AS doc_date, NULL::text AS invoice,"
+	"         NULL::text AS status, NULL::bigint AS eligible"
 	"    FROM tierset"
 	"  UNION ALL"
-	"  SELECT account, program, 1, NULL, category, NULL, NULL, NULL, NULL, eligible, spend"
-	"    FROM unposted"
+	"  SELECT account, program, 1, NULL, category, NULL, NULL, NULL, NULL, doc_date, invoice,"
+	"         status, eligible"
+	"    FROM invoice"
 	") "
 	"SELECT m.customer, m.account, m.program, p.unit,"
 	"       led.pending, led.usable, led.earned - led.expired, led.used, led.expired,"
-	"       s.ytd, p.earning, d.detail, d.tier, d.category, d.lower_cents, d.upper_cents,"
-	"       d.rate_ppm, d.factor_cents, d.eligible, d.spend"
+	"       s.ytd, er.sales_by = 'fiscal_year', d.detail,"
+	"       d.tier, d.category, d.lower_cents, d.upper_cents, d.rate_ppm, d.factor_cents,"
+	"       d.status, d.eligible"
 	"  FROM member m"
 	/* (a LEFT JOIN, though every member has its program, so that the
 	 * planner keeps counting every member row and does not pick a nested
 	 * loop for the joins below) */
 	"  LEFT JOIN programs p ON p.program = m.program"
+	"  LEFT JOIN earning_rules er ON er.earning = p.earning"
 	"  LEFT JOIN led ON led.account = m.account AND led.program = m.program"
 	"  LEFT JOIN sales s ON s.account = m.account AND s.program = m.program"
 	"  LEFT JOIN detail d ON d.account = m.account AND d.program = m.program"
 	/* customer numbers: all-digit ones first in numeric order, then the
 	 * rest byte by byte (independent of the database's collation); the
-	 * tier rows of a customer before its unposted invoices */
+	 * tier rows of a customer before its invoices, in (date, number) order */
 	" ORDER BY m.customer ~ '^[0-9]{1,30}$' DESC,"
 	"          CASE WHEN m.customer ~ '^[0-9]{1,30}$' THEN m.customer::numeric END,"
-	"          m.customer COLLATE \"C\", d.detail, d.lower_cents, d.tier COLLATE \"C\"";
+	"          m.customer COLLATE \"C\", d.detail, d.lower_cents, d.tier COLLATE \"C\","
+	"          d.doc_date, d.invoice COLLATE \"C\"";
+/* Its columns: the report's up to ytd_sales (cents), then whether the tier
+ * column shows a tier, then the detail — 0 a tier row (B_TIER + RT_*), 1 an
+ * invoice (B_CATEGORY, B_STATUS, B_ELIGIBLE cents), NULL none. */
+enum { B_CUSTOMER, B_ACCOUNT, B_PROGRAM, B_UNIT, B_PENDING, B_USABLE, B_LTD_EARNED, B_LTD_USED,
+       B_LTD_EXPIRED, B_YTD_SALES, B_SHOWS_TIER, B_DETAIL, B_TIER,
+       B_CATEGORY = B_TIER + RT_CATEGORY, B_STATUS = B_TIER + RT_COLS, B_ELIGIBLE };
 
 /* The report row of one customer while its detail rows stream by. */
 struct balances_row {
 	int active;
-	int ytd_tiered;             /* shows a tier */
+	int shows_tier;             /* a fiscal-year rule: the tier of ytd_sales */
 	struct sbuf cells;          /* the columns before `tier`, each NUL-terminated
 				     * (unposted_pending an empty placeholder) */
 	int64_t ytd_cents;
 	int64_t unposted_units;     /* Σ would-be units of the unposted invoices */
+	struct tiers_spend spend;   /* of the posted invoices read so far */
 	struct tier *tiers;         /* REPORT_MAX_TIERS */
 	size_t ntiers;
 	struct sbuf names;          /* full tier names, each NUL-terminated */
@@ -252,9 +232,8 @@ static int balances_emit(struct balances_row *b, struct table_out *t, struct err
 		p += strlen(p) + 1;
 	}
 	cells[BALANCES_UNPOSTED_COL] = decimal_format(b->unposted_units, 2, unposted);
-	/* only ytd_tiered shows a tier; below, above or between the tiers:
-	 * no tier to show */
-	if (b->ytd_tiered)
+	/* below, above or between the tiers: no tier to show */
+	if (b->shows_tier)
 		pick = tiers_pick_range(b->tiers, b->ntiers, "", b->ytd_cents);
 	cells[BALANCES_NCOLS - 1] = pick >= 0 ? b->names.p + b->name_at[pick] : "";
 	b->active = 0;
@@ -267,7 +246,10 @@ static int balances_start(struct balances_row *b, PGresult *r, int row, struct e
 {
 	/* result column of each output column; -1: unposted_pending, filled in
 	 * by balances_emit once the customer's unposted invoices are read */
-	static const int from[BALANCES_NCOLS - 1] = {0, 1, 2, 3, 4, 5, -1, 6, 7, 8, 9};
+	static const int from[BALANCES_NCOLS - 1] = {
+		B_CUSTOMER, B_ACCOUNT, B_PROGRAM, B_UNIT, B_PENDING, B_USABLE, -1,
+		B_LTD_EARNED, B_LTD_USED, B_LTD_EXPIRED, B_YTD_SALES,
+	};
 	char buf[MONEY_FMT_SIZE];
 
 	sbuf_reset(&b->cells);
@@ -275,13 +257,14 @@ static int balances_start(struct balances_row *b, PGresult *r, int row, struct e
 	b->ntiers = 0;
 	b->ytd_cents = 0;
 	b->unposted_units = 0;
-	b->ytd_tiered = strcmp(PQgetvalue(r, row, 10), "ytd_tiered") == 0;
+	memset(&b->spend, 0, sizeof(b->spend));
+	b->shows_tier = !strcmp(PQgetvalue(r, row, B_SHOWS_TIER), "t");
 	for (size_t i = 0; i + 1 < BALANCES_NCOLS; i++) {
 		const char *v;
 
 		if (from[i] < 0) {
 			v = "";
-		} else if (from[i] >= 4) {
+		} else if (from[i] >= B_PENDING) {
 			if (report_amount(r, row, from[i], buf, e))
 				return e->exit;
 			v = buf;
@@ -289,9 +272,11 @@ static int balances_start(struct balances_row *b, PGresult *r, int row, struct e
 			v = PQgetvalue(r, row, from[i]);
 		}
 		if (sbuf_add(&b->cells, v, strlen(v) + 1))
-			return err_set(e, EXIT_FAIL, "customer %.100s: row too large", PQgetvalue(r, row, 0));
+			return err_set(e, EXIT_FAIL, "customer %.100s: row too large",
+				       PQgetvalue(r, row, B_CUSTOMER));
 	}
-	if (!PQgetisnull(r, row, 9) && report_i64(PQgetvalue(r, row, 9), &b->ytd_cents, e))
+	if (!PQgetisnull(r, row, B_YTD_SALES) &&
+	    report_i64(PQgetvalue(r, row, B_YTD_SALES), &b->ytd_cents, e))
 		return e->exit;
 	b->active = 1;
 	return 0;
@@ -299,31 +284,36 @@ static int balances_start(struct balances_row *b, PGresult *r, int row, struct e
 
 static int balances_add_tier(struct balances_row *b, PGresult *r, int row, struct err *e)
 {
-	const char *name = PQgetvalue(r, row, 12);
+	const char *name = PQgetvalue(r, row, B_TIER + RT_NAME);
 
 	if (b->ntiers == REPORT_MAX_TIERS)
 		return err_set(e, EXIT_FAIL, "program %.100s: the tier set of account %.100s has more than %d tiers",
-			       PQgetvalue(r, row, 2), PQgetvalue(r, row, 1), REPORT_MAX_TIERS);
-	if (report_tier(r, row, 12, &b->tiers[b->ntiers], e))
+			       PQgetvalue(r, row, B_PROGRAM), PQgetvalue(r, row, B_ACCOUNT),
+			       REPORT_MAX_TIERS);
+	if (report_tier(r, row, B_TIER, &b->tiers[b->ntiers], e))
 		return e->exit;
 	b->name_at[b->ntiers] = b->names.len;
 	if (sbuf_add(&b->names, name, strlen(name) + 1))
-		return err_set(e, EXIT_FAIL, "program %.100s: tier names too long", PQgetvalue(r, row, 2));
+		return err_set(e, EXIT_FAIL, "program %.100s: tier names too long",
+			       PQgetvalue(r, row, B_PROGRAM));
 	b->ntiers++;
 	return 0;
 }
 
-/* One unposted invoice of the account: its would-be units, picked from the
- * tier rows already read (they come first). */
-static int balances_add_unposted(struct balances_row *b, PGresult *r, int row, struct err *e)
+/* One per_invoice invoice of the account, in (date, number) order after
+ * the tier rows: a posted one adds to the spend, an unposted one adds what
+ * it would earn (core/rules/tiers, tiers_unposted_units). */
+static int balances_add_invoice(struct balances_row *b, PGresult *r, int row, struct err *e)
 {
-	int64_t units;
+	int64_t eligible, units;
 
-	if (report_unposted_units(r, row, 13, 18, b->tiers, b->ntiers, &units, e))
+	if (report_i64(PQgetvalue(r, row, B_ELIGIBLE), &eligible, e))
 		return e->exit;
+	units = tiers_unposted_units(&b->spend, b->tiers, b->ntiers, PQgetvalue(r, row, B_CATEGORY),
+				     !strcmp(PQgetvalue(r, row, B_STATUS), "posted"), eligible);
 	if (__builtin_add_overflow(b->unposted_units, units, &b->unposted_units))
 		return err_set(e, EXIT_FAIL, "account %.100s: unposted pending out of range",
-			       PQgetvalue(r, row, 1));
+			       PQgetvalue(r, row, B_ACCOUNT));
 	return 0;
 }
 
@@ -331,6 +321,7 @@ static int balances_add_unposted(struct balances_row *b, PGresult *r, int row, s
  * is in no program (the report then has no row). */
 static int balances_check_customer(PGconn *db, const char *customer, struct err *e)
 {
+	enum { IN_PROGRAM };
 	const char *params[] = {customer};
 	PGresult *r = db_query(db, e,
 			       "SELECT COALESCE(par.program, c.program) IS NOT NULL"
@@ -342,7 +333,7 @@ static int balances_check_customer(PGconn *db, const char *customer, struct err 
 		return e->exit;
 	if (PQntuples(r) == 0)
 		rc = err_set(e, EXIT_FAIL, "no customer \"%.200s\"", customer);
-	else if (strcmp(PQgetvalue(r, 0, 0), "t") != 0)
+	else if (strcmp(PQgetvalue(r, 0, IN_PROGRAM), "t") != 0)
 		fprintf(stderr, "accrue balances: customer %s is in no program\n", customer);
 	PQclear(r);
 	return rc;
@@ -378,14 +369,14 @@ static int balances_run(PGconn *db, const char *as_of, const char *customer,
 		n = PQntuples(r);
 		for (int i = 0; i < n && !rc; i++) {
 			/* a new customer: the previous one has all its tier rows */
-			if (b.active && strcmp(sbuf_str(&b.cells), PQgetvalue(r, i, 0)) != 0)
+			if (b.active && strcmp(sbuf_str(&b.cells), PQgetvalue(r, i, B_CUSTOMER)) != 0)
 				rc = balances_emit(&b, t, e);
 			if (!rc && !b.active)
 				rc = balances_start(&b, r, i, e);
-			if (!rc && !PQgetisnull(r, i, 11))
-				rc = strcmp(PQgetvalue(r, i, 11), "0") == 0
+			if (!rc && !PQgetisnull(r, i, B_DETAIL))
+				rc = strcmp(PQgetvalue(r, i, B_DETAIL), "0") == 0
 				     ? balances_add_tier(&b, r, i, e)
-				     : balances_add_unposted(&b, r, i, e);
+				     : balances_add_invoice(&b, r, i, e);
 		}
 		PQclear(r);
 		if (rc || n == 0)

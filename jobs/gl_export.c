@@ -1,5 +1,5 @@
 /*
- * accrue gl export --from D --to D [--format csv|iif] (SPEC §7).
+ * accrue gl export --from D --to D [--format csv|iif] (SPEC §7, §10).
  *
  * The GL journals dated in the range, line by line: CSV with the columns
  * journal,date,account,debit,credit,memo,program,run, or a QuickBooks Desktop
@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "db.h"
 #include "money.h"
+#include "report.h"
 #include "table.h"
 
 static const char help[] =
@@ -35,75 +36,118 @@ static void iif_text(const char *s, char *out, size_t n)
 	out[o] = '\0';
 }
 
+/* The journals' lines of the range, in journal and line order: $1 from,
+ * $2 to. */
+static const char gl_sql[] =
+	"DECLARE gl_rows NO SCROLL CURSOR FOR "
+	"SELECT j.journal_id::text, j.journal_date::text, l.account, l.debit_cents,"
+	"       l.credit_cents, j.memo, j.program, COALESCE(j.run_id::text, ''),"
+	"       to_char(j.journal_date, 'MM/DD/YYYY')"
+	"  FROM gl_journals j JOIN gl_lines l USING (journal_id)"
+	" WHERE j.journal_date BETWEEN $1::date AND $2::date"
+	" ORDER BY j.journal_date, j.journal_id, l.line_id";
+enum { J_JOURNAL, J_DATE, J_ACCOUNT, J_DEBIT, J_CREDIT, J_MEMO, J_PROGRAM, J_RUN, J_IIF_DATE };
+
+static const char *const gl_cols[] = {"journal", "date", "account", "debit", "credit",
+				      "memo", "program", "run"};
+static const enum table_align gl_align[] = {TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT,
+					    TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT};
+#define GL_NCOLS (sizeof(gl_cols) / sizeof(gl_cols[0]))
+
+struct gl_out {
+	int iif;
+	struct table_out t;      /* csv */
+	char prev[32];           /* iif: the journal of the last line, "" before the first */
+};
+
+/* One line of a journal. */
+static int gl_line(struct gl_out *o, PGresult *r, int i, struct err *e)
+{
+	const char *journal = PQgetvalue(r, i, J_JOURNAL);
+	char d[MONEY_FMT_SIZE], c[MONEY_FMT_SIZE], account[128], memo[256];
+	int64_t debit, credit;
+	int first;
+
+	if (report_i64(PQgetvalue(r, i, J_DEBIT), &debit, e) ||
+	    report_i64(PQgetvalue(r, i, J_CREDIT), &credit, e))
+		return e->exit;
+	if (!o->iif) {
+		const char *row[GL_NCOLS] = {
+			[J_JOURNAL] = journal,
+			[J_DATE] = PQgetvalue(r, i, J_DATE),
+			[J_ACCOUNT] = PQgetvalue(r, i, J_ACCOUNT),
+			[J_DEBIT] = money_format(debit, d),
+			[J_CREDIT] = money_format(credit, c),
+			[J_MEMO] = PQgetvalue(r, i, J_MEMO),
+			[J_PROGRAM] = PQgetvalue(r, i, J_PROGRAM),
+			[J_RUN] = PQgetvalue(r, i, J_RUN),
+		};
+
+		return table_row(&o->t, row) ? report_write_failed(e) : 0;
+	}
+	first = strcmp(o->prev, journal) != 0;
+	if (first && o->prev[0] && printf("ENDTRNS\n") < 0)
+		return report_write_failed(e);
+	iif_text(PQgetvalue(r, i, J_ACCOUNT), account, sizeof(account));
+	iif_text(PQgetvalue(r, i, J_MEMO), memo, sizeof(memo));
+	if (printf("%s\t\tGENERAL JOURNAL\t%s\t%s\t%s\tJ%s\t%s\n", first ? "TRNS" : "SPL",
+		   PQgetvalue(r, i, J_IIF_DATE), account, money_format(debit - credit, d), journal,
+		   memo) < 0)
+		return report_write_failed(e);
+	snprintf(o->prev, sizeof(o->prev), "%s", journal);
+	return 0;
+}
+
+/* The lines stream through a cursor, a FETCH at a time, in one read-only
+ * snapshot (core/engine/report), so memory does not grow with the range. */
 static int export(PGconn *db, struct err *e, const char *from, const char *to, int iif)
 {
 	const char *p[2] = {from, to};
+	struct gl_out o = {.iif = iif};
 	PGresult *r;
-	struct table_out t;
-	static const char *const cols[] = {"journal", "date", "account", "debit", "credit",
-					   "memo", "program", "run"};
-	static const enum table_align num[] = {TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT,
-					       TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT};
-	const char *prev = NULL;
-	enum { J_JOURNAL, J_DATE, J_ACCOUNT, J_DEBIT, J_CREDIT, J_MEMO, J_PROGRAM, J_RUN,
-	       J_IIF_DATE };
+	int rc = 0, began = 0;
 
-	r = db_query(db, e,
-		     "SELECT j.journal_id::text, j.journal_date::text, l.account, l.debit_cents,"
-		     "       l.credit_cents, j.memo, j.program, COALESCE(j.run_id::text, ''),"
-		     "       to_char(j.journal_date, 'MM/DD/YYYY')"
-		     "  FROM gl_journals j JOIN gl_lines l USING (journal_id)"
-		     " WHERE j.journal_date BETWEEN $1::date AND $2::date"
-		     " ORDER BY j.journal_date, j.journal_id, l.line_id", 2, p);
-	if (!r)
+	if (report_begin(db, e))
 		return e->exit;
-	if (iif) {
-		printf("!TRNS\tTRNSID\tTRNSTYPE\tDATE\tACCNT\tAMOUNT\tDOCNUM\tMEMO\n"
-		       "!SPL\tSPLID\tTRNSTYPE\tDATE\tACCNT\tAMOUNT\tDOCNUM\tMEMO\n"
-		       "!ENDTRNS\n");
-	} else {
-		table_begin(&t, stdout, TABLE_CSV, 8, cols, num);
+	if (!(r = db_query(db, e, gl_sql, 2, p))) {
+		rc = e->exit;
+		goto out;
 	}
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *journal = PQgetvalue(r, i, J_JOURNAL);
-		int64_t debit = atoll(PQgetvalue(r, i, J_DEBIT)), credit = atoll(PQgetvalue(r, i, J_CREDIT));
-		char d[MONEY_FMT_SIZE], c[MONEY_FMT_SIZE];
-
-		if (!iif) {
-			const char *row[8];
-
-
-			row[0] = journal;
-			row[1] = PQgetvalue(r, i, J_DATE);
-			row[2] = PQgetvalue(r, i, J_ACCOUNT);
-			row[3] = money_format(debit, d);
-			row[4] = money_format(credit, c);
-			row[5] = PQgetvalue(r, i, J_MEMO);
-			row[6] = PQgetvalue(r, i, J_PROGRAM);
-			row[7] = PQgetvalue(r, i, J_RUN);
-			table_row(&t, row);
-			continue;
-		}
-		{
-			char account[128], memo[256];
-			int first = !prev || strcmp(prev, journal) != 0;
-
-			if (first && prev)
-				printf("ENDTRNS\n");
-			iif_text(PQgetvalue(r, i, J_ACCOUNT), account, sizeof(account));
-			iif_text(PQgetvalue(r, i, J_MEMO), memo, sizeof(memo));
-			printf("%s\t\tGENERAL JOURNAL\t%s\t%s\t%s\tJ%s\t%s\n", first ? "TRNS" : "SPL",
-			       PQgetvalue(r, i, J_IIF_DATE), account, money_format(debit - credit, d), journal,
-			       memo);
-			prev = journal;
-		}
-	}
-	if (iif && prev)
-		printf("ENDTRNS\n");
-	if (!iif)
-		table_end(&t);
 	PQclear(r);
-	return 0;
+	if (iif) {
+		if (printf("!TRNS\tTRNSID\tTRNSTYPE\tDATE\tACCNT\tAMOUNT\tDOCNUM\tMEMO\n"
+			   "!SPL\tSPLID\tTRNSTYPE\tDATE\tACCNT\tAMOUNT\tDOCNUM\tMEMO\n"
+			   "!ENDTRNS\n") < 0) {
+			rc = report_write_failed(e);
+			goto out;
+		}
+	} else {
+		table_begin(&o.t, stdout, TABLE_CSV, GL_NCOLS, gl_cols, gl_align);
+		began = 1;
+	}
+	for (;;) {
+		int n;
+
+		if (!(r = report_fetch(db, e, "FETCH " REPORT_FETCH " FROM gl_rows"))) {
+			rc = e->exit;
+			goto out;
+		}
+		n = PQntuples(r);
+		for (int i = 0; i < n && !rc; i++)
+			rc = gl_line(&o, r, i, e);
+		PQclear(r);
+		if (rc || n == 0)
+			break;
+	}
+	if (!rc && iif && o.prev[0] && printf("ENDTRNS\n") < 0)
+		rc = report_write_failed(e);
+out:
+	if (began && table_end(&o.t) && !rc)
+		rc = report_write_failed(e);
+	if (!rc && (fflush(stdout) || ferror(stdout)))
+		rc = report_write_failed(e);
+	report_rollback(db);
+	return rc;
 }
 
 int cmd_gl(struct app *a, int argc, char **argv)

@@ -2,24 +2,18 @@
  * accrue history --customer N [--from DATE] [--to DATE] [--format table|csv]
  *                                                          (SPEC §10, §11)
  *
- * accrue balances / accrue history: the on-demand reports of SPEC §10 and
- * §11, as CSV or an aligned table (core/table).
- *
- * Each report is one set-based query, read through a cursor 1000 rows at a
- * time inside one read-only REPEATABLE READ transaction (one snapshot, and
- * memory that does not grow with the number of customers); history first
- * reads the one tier set of its account.
+ * One query, read through a cursor 1000 rows at a time inside one read-only
+ * REPEATABLE READ transaction (core/engine/report), after the one tier set
+ * of the account.  As CSV or an aligned table (core/io/table).
  *
  * Choices where the contract is silent:
  * - The default format is `table` (a person at a terminal); scripts and the
  *   scenarios ask for `--format csv`.
  * - An unknown customer is an error, exit 1 (`no customer "N"`): the command
  *   line named something that does not exist; it is not bad input data (65).
- *   `balances --customer N` for a customer in no program prints the header
- *   only, with a note on stderr.
  * - A customer's program is its own, or for a child its parent's account's
- *   program (the parent's when set, else the child's own).  Balances and
- *   history count only the ledger lines of that program: after a change of
+ *   program (the parent's when set, else the child's own).  History
+ *   counts only the ledger lines of that program: after a change of
  *   program the old program's units are not mixed into the new one's.
  * - A child's history is the whole history of its parent's account, every
  *   child's lines included, because the balances shown are the account's;
@@ -35,7 +29,6 @@
  *   show 0.00 and list no unposted lines.  A no_points invoice would earn
  *   nothing, so it is neither counted nor listed.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,16 +83,18 @@ static const char history_account_sql[] =
 	"SELECT COALESCE(c.parent, c.customer), COALESCE(par.program, c.program)"
 	"  FROM customers c LEFT JOIN customers par ON par.customer = c.parent"
 	" WHERE c.customer = $1";
+enum { HA_ACCOUNT, HA_PROGRAM };
 
 /*
  * The tier set the account's invoices earn by in program $2 when that is a
  * per_invoice program (SPEC §2: the account's own set, customer $1, replaces
- * the program's, customer ''); no rows otherwise.
+ * the program's, customer ''); no rows otherwise.  Columns RT_*.
  */
 static const char history_tiers_sql[] =
 	"SELECT t.tier, t.category, t.lower_cents, t.upper_cents, t.rate_ppm, t.factor_cents"
 	"  FROM tiers t JOIN programs p ON p.program = t.program"
-	" WHERE t.program = $2::text AND p.earning = 'per_invoice'"
+	"  JOIN earning_rules er ON er.earning = p.earning"
+	" WHERE t.program = $2::text AND er.per_invoice"
 	"   AND t.customer = CASE WHEN EXISTS (SELECT 1 FROM tiers own"
 	"                                       WHERE own.program = $2::text"
 	"                                         AND own.customer = $1::text)"
@@ -112,54 +107,43 @@ static const char history_tiers_sql[] =
  * (a window over the whole account), and only then are lines before $3 left
  * out; lines after $4 change nothing before it, so they are not read.
  *
- * With a per_invoice program $2, the account's unposted invoices come in
- * too (SPEC §2 unposted pending): after the ledger lines of their date, with
- * no units of their own (they change no balance), each with the cumulative
- * eligible spend of the account's posted invoices (not cancelled, not
- * no_points, children included) ordered before it by date then number, plus
- * its own eligible amount, for C to pick its tier (SPEC §3 per_invoice).
- *
- * Columns are those of the report, amounts in hundredths, then for an
- * unposted invoice 11 category, 12 eligible cents, 13 spend (NULL for a
- * ledger line).
+ * With a per_invoice program $2, the account's per_invoice invoices come in
+ * too (SPEC §2 unposted pending), after the ledger lines of their date, in
+ * (date, number) order, with no units of their own (they change no
+ * balance): an unposted one is a line of the report, a posted one is not
+ * shown (it only adds to the spend the next unposted ones are priced by,
+ * in C, by core/rules/tiers) — so those are read whatever --from says.
  */
 static const char history_sql[] =
 	"DECLARE history_rows NO SCROLL CURSOR FOR "
-	"WITH doc AS ("
+	"WITH invoice AS ("
 	"  SELECT i.invoice, i.customer, i.doc_date, i.category, i.status,"
 	"         CASE WHEN p.basis = 'total' THEN i.total_cents ELSE i.net_cents END AS eligible"
 	"    FROM programs p"
+	"    JOIN earning_rules er ON er.earning = p.earning"
 	"    JOIN customers c ON COALESCE(c.parent, c.customer) = $1::text"
 	"    JOIN invoices i ON i.customer = c.customer"
-	"   WHERE p.program = $2::text AND p.earning = 'per_invoice'"
+	"   WHERE p.program = $2::text AND er.per_invoice"
 	"     AND i.kind = 'invoice' AND NOT i.no_points AND i.status IN ('posted', 'unposted')"
-	"), unposted AS ("
-	"  SELECT x.invoice, x.customer, x.doc_date, x.category, x.eligible,"
-	"         x.before + x.eligible AS spend"
-	"    FROM (SELECT d.*,"
-	"                 COALESCE(sum(CASE WHEN d.status = 'posted' THEN d.eligible ELSE 0 END)"
-	"                          OVER (ORDER BY d.doc_date, d.invoice COLLATE \"C\""
-	"                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),"
-	"                          0)::bigint AS before"
-	"            FROM doc d) x"
-	"   WHERE x.status = 'unposted' AND ($4::date IS NULL OR x.doc_date <= $4::date)"
+	"     AND ($4::date IS NULL OR i.doc_date <= $4::date)"
 	"), line AS ("
 	"  SELECT l.entry_date AS day, 0 AS src, l.entry_id, NULL::text AS invoice, l.kind,"
 	"         l.document, l.pending_units, l.usable_units, l.expires_on, l.note, l.customer,"
-	"         NULL::text AS category, NULL::bigint AS eligible, NULL::bigint AS spend"
+	"         NULL::text AS category, NULL::text AS status, NULL::bigint AS eligible"
 	"    FROM ledger l"
 	"   WHERE l.account = $1"
 	"     AND ($2::text IS NULL OR l.program = $2::text)"
 	"     AND ($4::date IS NULL OR l.entry_date <= $4::date)"
 	"  UNION ALL"
 	"  SELECT u.doc_date, 1, NULL, u.invoice, 'unposted', u.invoice, 0, 0, NULL, 'unposted',"
-	"         u.customer, u.category, u.eligible, u.spend"
-	"    FROM unposted u"
+	"         u.customer, u.category, u.status, u.eligible"
+	"    FROM invoice u"
 	") "
 	"SELECT to_char(h.day, 'YYYY-MM-DD'), h.kind, h.document,"
 	"       h.pending_units, h.pending_balance, h.usable_units, h.usable_balance,"
 	"       to_char(h.expires_on, 'YYYY-MM-DD'), h.note, h.customer, c.name,"
-	"       h.category, h.eligible, h.spend"
+	"       h.category, h.status, h.eligible,"
+	"       $3::date IS NULL OR h.day >= $3::date"
 	"  FROM (SELECT ln.*,"
 	"               sum(ln.pending_units) OVER w AS pending_balance,"
 	"               sum(ln.usable_units) OVER w AS usable_balance"
@@ -167,34 +151,50 @@ static const char history_sql[] =
 	"        WINDOW w AS (ORDER BY ln.day, ln.src, ln.entry_id, ln.invoice COLLATE \"C\""
 	"                     ROWS UNBOUNDED PRECEDING)) h"
 	"  JOIN customers c ON c.customer = h.customer"
-	" WHERE $3::date IS NULL OR h.day >= $3::date"
+	" WHERE $3::date IS NULL OR h.day >= $3::date OR h.src = 1"
 	" ORDER BY h.day, h.src, h.entry_id, h.invoice COLLATE \"C\"";
+/* Its columns: the report's (amounts in hundredths), then for an invoice
+ * its category, status and eligible cents (NULL for a ledger line), and
+ * whether the row is on or after --from. */
+enum { H_DATE, H_TYPE, H_DOCUMENT, H_PENDING, H_PENDING_BALANCE, H_USABLE, H_USABLE_BALANCE,
+       H_EXPIRED, H_NOTE, H_CUSTOMER, H_NAME, H_CATEGORY, H_STATUS, H_ELIGIBLE, H_IN_RANGE };
 
-/* The per_invoice tier set of the account, for its unposted lines. */
+/* The per_invoice tier set of the account, for its unposted lines, and the
+ * spend of its posted invoices so far. */
 struct history_tiers {
 	struct tier *t;             /* REPORT_MAX_TIERS */
 	size_t n;
+	struct tiers_spend spend;
 };
 
-static int history_row(PGresult *r, int row, const struct history_tiers *ts,
+static int history_row(PGresult *r, int row, struct history_tiers *ts,
 		       struct table_out *t, struct err *e)
 {
 	char amount[4][MONEY_FMT_SIZE];
 	const char *cells[HISTORY_NCOLS];
 
-	for (int i = 0; i < 4; i++)
-		if (report_amount(r, row, 3 + i, amount[i], e))
-			return e->exit;
-	if (!PQgetisnull(r, row, 13)) {
-		/* an unposted invoice: pending is what it would earn */
-		int64_t units;
+	if (!PQgetisnull(r, row, H_STATUS)) {
+		/* a per_invoice invoice: a posted one only adds to the spend;
+		 * an unposted one's pending is what it would earn */
+		int posted = !strcmp(PQgetvalue(r, row, H_STATUS), "posted");
+		int64_t eligible, units;
 
-		if (report_unposted_units(r, row, 11, 12, ts->t, ts->n, &units, e))
+		if (report_i64(PQgetvalue(r, row, H_ELIGIBLE), &eligible, e))
 			return e->exit;
+		units = tiers_unposted_units(&ts->spend, ts->t, ts->n, PQgetvalue(r, row, H_CATEGORY),
+					     posted, eligible);
+		if (posted || strcmp(PQgetvalue(r, row, H_IN_RANGE), "t") != 0)
+			return 0;
 		decimal_format(units, 2, amount[0]);
+	} else if (report_amount(r, row, H_PENDING, amount[0], e)) {
+		return e->exit;
 	}
+	for (int i = 1; i < 4; i++)
+		if (report_amount(r, row, H_PENDING + i, amount[i], e))
+			return e->exit;
 	for (int i = 0; i < (int)HISTORY_NCOLS; i++)
-		cells[i] = (i >= 3 && i <= 6) ? amount[i - 3] : PQgetvalue(r, row, i);
+		cells[i] = (i >= H_PENDING && i <= H_USABLE_BALANCE) ? amount[i - H_PENDING]
+								       : PQgetvalue(r, row, i);
 	if (table_row(t, cells))
 		return report_write_failed(e);
 	return 0;
@@ -233,9 +233,9 @@ static int history_account(PGconn *db, const char *customer, char **account,
 	if (PQntuples(r) == 0) {
 		rc = err_set(e, EXIT_FAIL, "no customer \"%.200s\"", customer);
 	} else {
-		*account = strdup(PQgetvalue(r, 0, 0));
-		*program = PQgetisnull(r, 0, 1) ? NULL : strdup(PQgetvalue(r, 0, 1));
-		if (!*account || (!*program && !PQgetisnull(r, 0, 1)))
+		*account = strdup(PQgetvalue(r, 0, HA_ACCOUNT));
+		*program = PQgetisnull(r, 0, HA_PROGRAM) ? NULL : strdup(PQgetvalue(r, 0, HA_PROGRAM));
+		if (!*account || (!*program && !PQgetisnull(r, 0, HA_PROGRAM)))
 			rc = err_set(e, EXIT_FAIL, "out of memory");
 	}
 	PQclear(r);

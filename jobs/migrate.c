@@ -9,10 +9,10 @@
 #include "app.h"
 #include "commands.h"
 #include "db.h"
+#include "locks.h"
 #include "log.h"
 #include "migrate.h"
 
-#define MIGRATE_LOCK "7401"  /* advisory lock key of `db migrate` */
 
 static const char help[] =
 	"usage: accrue db migrate\n"
@@ -23,7 +23,7 @@ static const char help[] =
 
 static int migrate(PGconn *db, struct err *e)
 {
-	const char *lock[] = {MIGRATE_LOCK};
+	const char *lock[] = {LOCK_MIGRATE};
 	int applied = 0, rc;
 
 	if ((rc = db_exec(db, e, "SELECT pg_advisory_lock($1::bigint)", 1, lock)))

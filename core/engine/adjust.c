@@ -45,11 +45,12 @@
 	"         COALESCE(ic.parent, ic.customer) AS inv_account," \
 	"         (SELECT COALESCE(sum(l.pending_units), 0) FROM ledger l" \
 	"           WHERE l.account = r.account AND l.program = r.program" \
-	"             AND l.document IN (r.invoice, 'E' || r.invoice, 'R' || r.invoice)) AS pending," \
+	"             AND l.document IN (r.invoice, manual_expiry_document(r.invoice)," \
+	"                                expiry_reversal_document(r.invoice))) AS pending," \
 	"         (SELECT COALESCE(-sum(l.pending_units) FILTER (WHERE l.kind = 'expire'" \
-	"                                 AND l.document IN (r.invoice, 'E' || r.invoice)), 0)" \
+	"                                 AND l.document IN (r.invoice, manual_expiry_document(r.invoice))), 0)" \
 	"               - COALESCE(sum(l.pending_units) FILTER (WHERE l.kind = 'reverse_expiry'" \
-	"                                 AND l.document = 'R' || r.invoice), 0)" \
+	"                                 AND l.document = expiry_reversal_document(r.invoice)), 0)" \
 	"            FROM ledger l WHERE l.account = r.account AND l.program = r.program) AS expired," \
 	"         min(r.line) OVER (PARTITION BY r.invoice) AS first" \
 	"    FROM r LEFT JOIN invoices i ON i.invoice = r.invoice" \
@@ -131,11 +132,11 @@ static long adjust_unchanged(PGconn *db, struct err *e)
 			       0, NULL);
 	long n = -1;
 
-	if (u && !strcmp(PQgetvalue(u, 0, 0), "t")) {
+	if (u && db_value(u) && !strcmp(db_value(u), "t")) {
 		PQclear(u);
 		u = db_query(db, e, "SELECT n FROM adjust_unchanged", 0, NULL);
-		if (u && PQntuples(u))
-			n = atol(PQgetvalue(u, 0, 0));
+		if (u && db_value(u))
+			n = atol(db_value(u));
 	}
 	if (u)
 		PQclear(u);
@@ -150,7 +151,7 @@ int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 	int rc, n, got;
 
 	/* Not while a close runs: the close's GL would not see this journal. */
-	if ((rc = db_try_lock(db, e, RUNS_LOCK_CLOSE, 1, &got)))
+	if ((rc = db_try_lock(db, e, LOCK_CLOSE, 1, &got)))
 		return rc;
 	if (!got)
 		return err_set(e, EXIT_TEMPFAIL, "a close is running: key the adjustment again "
@@ -182,7 +183,11 @@ int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 			rc = e->exit;
 			goto out;
 		}
-		run_id = atoll(PQgetvalue(run, 0, 0));
+		if (!db_value(run)) {
+			rc = err_set(e, EXIT_FAIL, "internal: the run row gave no id");
+			goto out;
+		}
+		run_id = atoll(db_value(run));
 	}
 	if ((rc = posting_stage_begin(&post)))
 		goto out;
@@ -194,7 +199,11 @@ int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 		date_t d;
 
 		memset(&x, 0, sizeof(x));
-		date_parse(PQgetvalue(r, i, A_DATE), &d);
+		if (date_parse(PQgetvalue(r, i, A_DATE), &d)) {
+			rc = err_set(e, EXIT_FAIL, "line %s: the database sent \"%.40s\" where a date "
+				     "was expected", PQgetvalue(r, i, A_LINE), PQgetvalue(r, i, A_DATE));
+			break;
+		}
 		x.date = d;
 		x.by_close = 0;
 		text_copy(x.note, sizeof(x.note), PQgetvalue(r, i, A_REASON));
@@ -216,12 +225,12 @@ int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 			}
 		} else if (!strcmp(action, "expire_invoice")) {
 			x.kind = K_EXPIRE;
-			snprintf(x.document, sizeof(x.document), "E%s", PQgetvalue(r, i, A_INVOICE));
+			snprintf(x.document, sizeof(x.document), ACCT_DOC_EXPIRY "%s", PQgetvalue(r, i, A_INVOICE));
 			text_copy(x.customer, sizeof(x.customer), PQgetvalue(r, i, A_INV_CUSTOMER));
 			x.pending = -strtoll(PQgetvalue(r, i, A_PENDING), NULL, 10);
 		} else {
 			x.kind = K_REVERSE_EXPIRY;
-			snprintf(x.document, sizeof(x.document), "R%s", PQgetvalue(r, i, A_INVOICE));
+			snprintf(x.document, sizeof(x.document), ACCT_DOC_REVERSAL "%s", PQgetvalue(r, i, A_INVOICE));
 			text_copy(x.customer, sizeof(x.customer), PQgetvalue(r, i, A_INV_CUSTOMER));
 			x.pending = strtoll(PQgetvalue(r, i, A_EXPIRED), NULL, 10);
 		}

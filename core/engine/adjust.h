@@ -39,9 +39,9 @@
 	"                          AND l.document = COALESCE(NULLIF(s.reference, ''), 'MANUALADJ')" \
 	"                          AND l.usable_units = s.units)" \
 	"                      OR (s.action = 'expire_invoice' AND l.kind = 'expire'" \
-	"                          AND l.document = 'E' || s.invoice)" \
+	"                          AND l.document = manual_expiry_document(s.invoice))" \
 	"                      OR (s.action = 'reverse_expiry' AND l.kind = 'reverse_expiry'" \
-	"                          AND l.document = 'R' || s.invoice)))" \
+	"                          AND l.document = expiry_reversal_document(s.invoice))))" \
 	"  RETURNING 1)" \
 	" SELECT count(*) AS n FROM gone"
 

@@ -87,19 +87,6 @@ struct close {
 
 /* -- programs ---------------------------------------------------------------- */
 
-static void tier_from_fields(struct tier *t, char **f)
-{
-	memset(t, 0, sizeof(*t));
-	text_copy(t->name, sizeof(t->name), f[0]);
-	text_copy(t->category, sizeof(t->category), f[1]);
-	t->lower_cents = db_int64(f[2]);
-	t->has_upper = f[3] != NULL;
-	t->upper_cents = db_int64(f[3]);
-	t->is_factor = f[5] != NULL;
-	t->rate_ppm = db_int64(f[4]);
-	t->factor_cents = db_int64(f[5]);
-}
-
 /* -- new entries --------------------------------------------------------------- */
 
 static void on_entry(void *ctx, const struct acct_entry *e)
@@ -126,9 +113,13 @@ static void on_refusal(void *ctx, const struct acct_alloc *a, const char *why)
 {
 	struct close *c = ctx;
 
-	if (c->nrefusals >= REFUSALS_MAX ||
-	    mem_grow((void **)&c->refusals, &c->caprefusals, c->nrefusals + 1, sizeof(*c->refusals)))
+	if (c->nrefusals >= REFUSALS_MAX)
+		return;  /* the first REFUSALS_MAX are listed and recorded */
+	if (mem_grow((void **)&c->refusals, &c->caprefusals, c->nrefusals + 1, sizeof(*c->refusals))) {
+		err_set(c->e, EXIT_FAIL, "out of memory");
+		c->failed = 1;
 		return;
+	}
 	c->refusals[c->nrefusals].a = *a;
 	text_copy(c->refusals[c->nrefusals].why, sizeof(c->refusals[0].why), why);
 	c->nrefusals++;
@@ -237,32 +228,30 @@ reset:
 /* AGG: which accounts get their sales summed. */
 #define ACCT_AGG(WORK, AGG) \
 	" acct AS (SELECT w.customer, w.account, w.since, " AGG " AS agg," \
-	"                 g.earning, g.fiscal_year_start AS fys" \
+	"                 er.per_invoice, er.sales_by, g.fiscal_year_start AS fys" \
 	"            FROM " WORK "_customers w" \
 	"            LEFT JOIN customers a ON a.customer = w.account" \
-	"            LEFT JOIN programs g ON g.program = a.program)," \
+	"            LEFT JOIN programs g ON g.program = a.program" \
+	"            LEFT JOIN earning_rules er ON er.earning = g.earning)," \
 	ACC(WORK)
 #define AGG_TIERED_ACTIVE \
-	"COALESCE(g.earning <> 'per_invoice' AND g.inactivity_days IS NULL, false)"
+	"COALESCE(NOT er.per_invoice AND g.inactivity_days IS NULL, false)"
 /* A tiered account without an inactivity rule needs of its documents only
- * their eligible sales per fiscal year (ytd_tiered) or per month
- * (month_tiered): summed here, one row each, dated by its last document,
- * instead of one row per document.  SINCE narrows the documents. */
+ * their eligible sales (the view sales_documents, sql/005_rules.sql) per
+ * fiscal year or per month, as its earning rule's sales_by says: summed
+ * here, one row each, dated by its last document, instead of one row per
+ * document.  SINCE narrows the documents. */
 #define AGG_BRANCH(SINCE) \
 	" UNION ALL" \
 	" SELECT x.account, 2, max(i.doc_date), 'sales ' || b.bucket, NULL, 0," \
 	"        'sales ' || b.bucket, x.account, 'invoice', max(i.doc_date)::text, ''," \
-	"        sum(CASE WHEN i.kind = 'credit_note' THEN -i.net_cents ELSE i.net_cents END)::text," \
-	"        sum(CASE WHEN i.kind = 'credit_note' THEN -i.total_cents ELSE i.total_cents END)::text," \
+	"        sum(i.net_cents)::text, sum(i.total_cents)::text," \
 	"        'posted', 'f', NULL, NULL, NULL" \
-	"   FROM invoices i JOIN acct x ON x.customer = i.customer AND x.agg CROSS JOIN p" \
-	"   CROSS JOIN LATERAL (SELECT CASE WHEN x.earning = 'month_tiered'" \
+	"   FROM sales_documents i JOIN acct x ON x.customer = i.customer AND x.agg CROSS JOIN p" \
+	"   CROSS JOIN LATERAL (SELECT CASE WHEN x.sales_by = 'month'" \
 	"        THEN date_trunc('month', i.doc_date::timestamp)::date" \
-	"        ELSE (date_trunc('year', i.doc_date::timestamp - make_interval(months => x.fys - 1))" \
-	"              + make_interval(months => x.fys - 1))::date END AS bucket) b" \
-	"  WHERE i.status = 'posted' AND i.doc_date <= p.as_of AND NOT i.no_points" SINCE \
-	"    AND NOT (i.kind = 'credit_note' AND EXISTS (SELECT 1 FROM invoices o" \
-	"             WHERE o.invoice = i.original AND o.no_points))" \
+	"        ELSE fiscal_year_start(i.doc_date, x.fys) END AS bucket) b" \
+	"  WHERE i.doc_date <= p.as_of" SINCE \
 	"  GROUP BY x.account, b.bucket"
 /* An account's header and its own tier set. */
 #define HEAD_AND_TIERS \
@@ -311,7 +300,7 @@ reset:
 
 /* Of a tiered account's allocations only its redemptions matter (vesting
  * on payment is for per_invoice programs only). */
-#define TIERED_PAYMENTS " AND (x.earning = 'per_invoice' OR y.method = 'reward')"
+#define TIERED_PAYMENTS " AND (x.per_invoice OR y.method = 'reward')"
 /* A fiscal year starts less than a year before the period's last day. */
 #define FY_DOCS " AND i.doc_date >= (p.as_of - interval '1 year')::date"
 
@@ -337,12 +326,19 @@ static const char accrual_sql[] =
 	" ORDER BY 1, 2, 3, 4, 5, 6"
 	") TO STDOUT";
 
+
+/* A date of the stream that is not one: the database never sends it. */
+static int stream_bad_date(struct close *c, const char *text)
+{
+	return err_set(c->e, EXIT_FAIL, "account %.100s: the database sent \"%.40s\" where a date "
+		       "was expected", c->account, text);
+}
 /* The stream's columns, as the SELECTs above give them: the account, the
  * source of the row and its sort keys, then per source its fields. */
 enum { S_ACCOUNT, S_SRC, S_FIELDS = 6, S_NCOLS = S_FIELDS + 12 };
 enum { SRC_HEAD, SRC_TIER, SRC_DOC, SRC_ALLOC, SRC_ENTRY };
 enum { HEAD_PROGRAM = S_FIELDS, HEAD_POINTS_EXPIRY, HEAD_CHECKPOINT, HEAD_NEXT_EVENT };
-enum { TIER_NAME = S_FIELDS };  /* then as tier_from_fields reads them */
+enum { TIER_NAME = S_FIELDS };  /* then as posting_tier reads them */
 enum { DOC_NUMBER = S_FIELDS, DOC_CUSTOMER, DOC_KIND, DOC_DATE, DOC_CATEGORY, DOC_NET,
        DOC_TOTAL, DOC_STATUS, DOC_NO_POINTS, DOC_ORIGINAL };
 enum { ALLOC_PAYMENT = S_FIELDS, ALLOC_INVOICE, ALLOC_CUSTOMER, ALLOC_DATE, ALLOC_AMOUNT,
@@ -375,7 +371,7 @@ static int take_row(struct close *c, char **f, int n)
 	case SRC_TIER:
 		if (mem_grow((void **)&c->tiers, &c->captiers, c->ntiers + 1, sizeof(*c->tiers)))
 			return err_set(c->e, EXIT_FAIL, "out of memory");
-		tier_from_fields(&c->tiers[c->ntiers++], f + TIER_NAME);
+		posting_tier(&c->tiers[c->ntiers++], f + TIER_NAME);
 		break;
 	case SRC_DOC: {
 		struct acct_doc *x;
@@ -387,7 +383,8 @@ static int take_row(struct close *c, char **f, int n)
 		text_copy(x->number, sizeof(x->number), F(DOC_NUMBER));
 		text_copy(x->customer, sizeof(x->customer), F(DOC_CUSTOMER));
 		x->is_credit = !strcmp(F(DOC_KIND), "credit_note");
-		date_parse(F(DOC_DATE), &d);
+		if (date_parse(F(DOC_DATE), &d))
+			return stream_bad_date(c, F(DOC_DATE));
 		x->date = d;
 		text_copy(x->category, sizeof(x->category), F(DOC_CATEGORY));
 		x->net_cents = db_int64(F(DOC_NET));
@@ -407,7 +404,8 @@ static int take_row(struct close *c, char **f, int n)
 		text_copy(x->payment, sizeof(x->payment), F(ALLOC_PAYMENT));
 		text_copy(x->invoice, sizeof(x->invoice), F(ALLOC_INVOICE));
 		text_copy(x->customer, sizeof(x->customer), F(ALLOC_CUSTOMER));
-		date_parse(F(ALLOC_DATE), &d);
+		if (date_parse(F(ALLOC_DATE), &d))
+			return stream_bad_date(c, F(ALLOC_DATE));
 		x->date = d;
 		x->amount_cents = db_int64(F(ALLOC_AMOUNT));
 		x->reward = !strcmp(F(ALLOC_METHOD), "reward");
@@ -422,7 +420,8 @@ static int take_row(struct close *c, char **f, int n)
 		memset(x, 0, sizeof(*x));
 		x->kind = acct_kind_parse(F(ENT_KIND));
 		x->by_close = !strcmp(F(ENT_ORIGIN), "close");
-		date_parse(F(ENT_DATE), &d);
+		if (date_parse(F(ENT_DATE), &d))
+			return stream_bad_date(c, F(ENT_DATE));
 		x->date = d;
 		text_copy(x->document, sizeof(x->document), F(ENT_DOCUMENT));
 		text_copy(x->customer, sizeof(x->customer), F(ENT_CUSTOMER));
@@ -509,19 +508,20 @@ static int save_refusals(struct close *c)
 		return rc;
 	sbuf_init(&b, (size_t)REFUSALS_MAX * 1024);
 	snprintf(id, sizeof(id), "%lld", c->run_id);
-	for (size_t i = 0; i < c->nrefusals; i++) {
+	for (size_t i = 0; i < c->nrefusals && !rc; i++) {
 		const struct refusal *x = &c->refusals[i];
 
-		db_copy_field(&b, x->a.payment);
-		sbuf_addc(&b, '\t');
-		db_copy_field(&b, x->a.invoice);
-		sbuf_addc(&b, '\t');
-		db_copy_field(&b, x->a.customer);
-		sbuf_addf(&b, "\t%s\t", date_format(x->a.date, d));
-		db_copy_field(&b, x->why);
-		sbuf_addf(&b, "\t%s\n", c->run_id ? id : "\\N");
+		if (db_copy_field(&b, x->a.payment) || sbuf_addc(&b, '\t') ||
+		    db_copy_field(&b, x->a.invoice) || sbuf_addc(&b, '\t') ||
+		    db_copy_field(&b, x->a.customer) ||
+		    sbuf_addf(&b, "\t%s\t", date_format(x->a.date, d)) ||
+		    db_copy_field(&b, x->why) ||
+		    sbuf_addf(&b, "\t%s\n", c->run_id ? id : "\\N"))
+			rc = err_set(c->e, EXIT_FAIL, "the refused redemptions take more than %zu bytes",
+				     b.max);
 	}
-	rc = db_copy_put(c->w, c->e, b.p, b.len);
+	if (!rc)
+		rc = db_copy_put(c->w, c->e, b.p, b.len);
 	sbuf_free(&b);
 	if (rc) {
 		struct err ignored;
@@ -604,7 +604,8 @@ static int pick_accounts(struct close *c, long long *total)
 			   "CREATE TEMP TABLE accr ON COMMIT DROP AS"
 			   " SELECT c.customer AS account, NULL::date AS since FROM customers c"
 			   "   JOIN programs g ON g.program = c.program"
-			   "  WHERE c.parent IS NULL AND g.earning <> 'per_invoice'"
+			   "   JOIN earning_rules er ON er.earning = g.earning"
+			   "  WHERE c.parent IS NULL AND NOT er.per_invoice"
 			   "    AND NOT EXISTS (SELECT 1 FROM work w WHERE w.account = c.customer)",
 			   0, NULL)) ||
 	     (rc = db_exec(c->r, c->e, "ANALYZE accr", 0, NULL)) ||
@@ -797,10 +798,11 @@ static int set_snapshot(PGconn *db, struct err *e, const char *id)
 	if (!lit)
 		return err_set(e, EXIT_FAIL, "out of memory");
 	sbuf_init(&sql, 256);
-	sbuf_adds(&sql, "SET TRANSACTION SNAPSHOT ");
-	sbuf_adds(&sql, lit);
+	if (sbuf_adds(&sql, "SET TRANSACTION SNAPSHOT ") || sbuf_adds(&sql, lit))
+		rc = err_set(e, EXIT_FAIL, "internal: snapshot id too long");
+	else
+		rc = db_exec(db, e, sbuf_str(&sql), 0, NULL);
 	PQfreemem(lit);
-	rc = db_exec(db, e, sbuf_str(&sql), 0, NULL);
 	sbuf_free(&sql);
 	return rc;
 }
@@ -816,7 +818,7 @@ static int close_run(struct close *c, struct app *a)
 
 	if (!(c->w = app_db(a, c->e)))
 		return c->e->exit;
-	if ((rc = runs_lock(c->w, c->e, RUNS_LOCK_CLOSE, "close")))
+	if ((rc = runs_lock(c->w, c->e, LOCK_CLOSE, "close")))
 		return rc;
 	if ((rc = runs_last_close(c->w, c->e, &last, &has_last)))
 		return rc;
@@ -853,9 +855,9 @@ static int close_run(struct close *c, struct app *a)
 			     1, pp);
 		if (!r)
 			return c->e->exit;
-		if (!PQgetisnull(r, 0, 0)) {
+		if (db_value(r)) {
 			rc = err_set(c->e, EXIT_USAGE, "period %s is closed already: closing %s now "
-				     "would run the books backwards", PQgetvalue(r, 0, 0), c->period);
+				     "would run the books backwards", db_value(r), c->period);
 			PQclear(r);
 			return rc;
 		}
@@ -882,8 +884,8 @@ static int close_run(struct close *c, struct app *a)
 		return rc;
 	r = db_query(c->w, c->e,
 		     "SELECT pg_export_snapshot(),"
-		     "       EXISTS (SELECT 1 FROM programs"
-		     "               WHERE earning <> 'per_invoice' AND inactivity_days IS NULL)",
+		     "       EXISTS (SELECT 1 FROM programs g JOIN earning_rules er USING (earning)"
+		     "               WHERE NOT er.per_invoice AND g.inactivity_days IS NULL)",
 		     0, NULL);
 	if (!r)
 		return c->e->exit;

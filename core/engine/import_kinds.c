@@ -15,6 +15,7 @@
 #include "import_kinds.h"
 
 #include "adjust.h"
+#include "earning.h"
 
 #include <string.h>
 
@@ -23,7 +24,6 @@
 #define TEXT 1000
 
 static const char *const units[] = {"points", "dollars", NULL};
-static const char *const earnings[] = {"ytd_tiered", "month_tiered", "per_invoice", NULL};
 static const char *const vestings[] = {"immediate", "on_payment", NULL};
 static const char *const bases[] = {"net", "total", NULL};
 static const char *const points_types[] = {"client", "promotional", NULL};
@@ -137,7 +137,7 @@ static const struct import_col program_cols[] = {
 	{"program", COL_NAME, COL_REQUIRED, KEY, 0, 0, NULL, NULL},
 	{"name", COL_NAME, COL_REQUIRED, NAME, 0, 0, NULL, NULL},
 	{"unit", COL_ENUM, COL_REQUIRED, 16, 0, 0, units, NULL},
-	{"earning", COL_ENUM, COL_REQUIRED, 16, 0, 0, earnings, NULL},
+	{"earning", COL_ENUM, COL_REQUIRED, 16, 0, 0, earning_names, NULL},
 	{"vesting", COL_ENUM, 0, 16, 0, 0, vestings, "immediate"},
 	{"basis", COL_ENUM, 0, 16, 0, 0, bases, "net"},
 	{"max_payment_days", COL_INT, 0, 6, 0, 36600, NULL, NULL},
@@ -158,10 +158,11 @@ static const char *const program_checks[] = {
 	"  FROM (SELECT line, program, min(line) OVER (PARTITION BY program) AS first FROM stage) d"
 	" WHERE line > first ORDER BY line LIMIT 1000",
 
-	"SELECT s.line, c.col, c.msg FROM stage s, LATERAL (VALUES"
+	"SELECT s.line, c.col, c.msg"
+	"  FROM stage s LEFT JOIN earning_rules er ON er.earning = s.earning, LATERAL (VALUES"
 	"  (s.expiry_months IS NOT NULL AND s.expiry_days IS NOT NULL, 'expiry_days',"
 	"   'give expiry_months or expiry_days, not both'),"
-	"  (s.vesting = 'on_payment' AND s.earning <> 'per_invoice', 'vesting',"
+	"  (s.vesting = 'on_payment' AND NOT er.per_invoice, 'vesting',"
 	"   'vesting on_payment is for per_invoice programs only'),"
 	"  (s.vesting = 'on_payment' AND s.max_payment_days IS NULL, 'max_payment_days',"
 	"   'a value is required with vesting on_payment')"
@@ -235,16 +236,17 @@ static const char *const tier_checks[] = {
 	"    AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer = s.customer)) e"
 	" ORDER BY 1 LIMIT 1000",
 
-	"SELECT s.line, c.col, c.msg FROM stage s LEFT JOIN programs p USING (program), LATERAL (VALUES"
+	"SELECT s.line, c.col, c.msg FROM stage s LEFT JOIN programs p USING (program)"
+	"  LEFT JOIN earning_rules er ON er.earning = p.earning, LATERAL (VALUES"
 	"  (s.rate_ppm IS NOT NULL AND s.factor_cents IS NOT NULL, 'collection_factor',"
 	"   'give rate_percent or collection_factor, not both'),"
 	"  (s.rate_ppm IS NULL AND s.factor_cents IS NULL, 'rate_percent',"
 	"   'a rate_percent or a collection_factor is required'),"
 	"  (s.upper_cents < s.lower_cents, 'upper',"
 	"   format('upper %s is below lower %s', money_text(s.upper_cents), money_text(s.lower_cents))),"
-	"  (p.earning <> 'per_invoice' AND s.category <> '', 'category',"
+	"  (NOT er.per_invoice AND s.category <> '', 'category',"
 	"   format('must be blank: program \"%s\" is %s', s.program, p.earning)),"
-	"  (p.earning <> 'per_invoice' AND s.factor_cents IS NOT NULL, 'collection_factor',"
+	"  (NOT er.per_invoice AND s.factor_cents IS NOT NULL, 'collection_factor',"
 	"   format('collection factors are for per_invoice programs; \"%s\" is %s', s.program, p.earning))"
 	" ) c(bad, col, msg) WHERE c.bad ORDER BY 1 LIMIT 1000",
 

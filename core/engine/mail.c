@@ -18,6 +18,7 @@
 #include "app.h"
 #include "db.h"
 #include "digest.h"
+#include "files.h"
 #include "log.h"
 #include "mail.h"
 #include "mime.h"
@@ -359,58 +360,18 @@ static int send_chunk_msmtp(struct mail_run *m, PGresult *r)
 	return rc;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char path[CONFIG_STR];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof(path))
-		return -1;
-	memcpy(path, dir, n + 1);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0777) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(path, 0777) && errno != EEXIST ? -1 : 0;
-}
-
-/* Write out to dir/name through a temporary file, so the .eml is whole or
- * absent. */
+/* Write out to dir/name whole or not at all (core/io/files). */
 static int write_eml(const char *dir, const char *name, const struct sbuf *out, char *why,
 		     size_t why_n)
 {
-	char path[CONFIG_STR + 300], tmp[CONFIG_STR + 310];
-	const char *p = out->p;
-	size_t left = out->len;
-	int fd;
+	char path[CONFIG_STR + 300], failed[FILES_PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(why, why_n, "%s: %s", tmp, strerror(errno));
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+		snprintf(why, why_n, "%s/%s: path too long", dir, name);
 		return -1;
 	}
-	while (left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			snprintf(why, why_n, "%s: %s", tmp, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	if (close(fd) || rename(tmp, path)) {
-		snprintf(why, why_n, "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (files_write_atomic(path, out->p, out->len, failed)) {
+		snprintf(why, why_n, "%s: %s", failed, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -425,8 +386,8 @@ static int send_chunk_outbox(struct mail_run *m, PGresult *r)
 
 	sbuf_init(&ids, (size_t)MAIL_CHUNK * 24 + 16);
 	sbuf_init(&mids, (size_t)MAIL_CHUNK * 310 + 16);
-	sbuf_addc(&ids, '{');
-	sbuf_addc(&mids, '{');
+	if (sbuf_addc(&ids, '{') || sbuf_addc(&mids, '{'))
+		rc = err_set(m->e, EXIT_FAIL, "out of memory");
 	for (int i = 0; i < n && !rc; i++) {
 		char mid[300], why[MAIL_ERROR_MAX], safe[200], name[260];
 
@@ -452,8 +413,8 @@ static int send_chunk_outbox(struct mail_run *m, PGresult *r)
 		written++;
 		progress_update(&m->pr, m->attempted);
 	}
-	sbuf_addc(&ids, '}');
-	sbuf_addc(&mids, '}');
+	if (!rc && (sbuf_addc(&ids, '}') || sbuf_addc(&mids, '}')))
+		rc = err_set(m->e, EXIT_FAIL, "mail: chunk too large");
 	if (!rc && written) {
 		const char *p[2] = {sbuf_str(&ids), sbuf_str(&mids)};
 		PGresult *u = db_query(m->db, m->e,
@@ -532,10 +493,10 @@ static int report_queued(struct mail_run *m, long long *left)
  * locks stack), waiting for another sender to finish. */
 int mail_lock(PGconn *db, struct err *e)
 {
-	const char *lock[] = {MAIL_LOCK};
+	const char *lock[] = {LOCK_MAIL};
 	int got, rc;
 
-	if ((rc = db_try_lock(db, e, MAIL_LOCK, 0, &got)) || got)
+	if ((rc = db_try_lock(db, e, LOCK_MAIL, 0, &got)) || got)
 		return rc;
 	log_info("mail: another process is sending mail; waiting for it to finish");
 	return db_exec(db, e, "SELECT pg_advisory_lock($1::bigint)", 1, lock);
@@ -543,7 +504,7 @@ int mail_lock(PGconn *db, struct err *e)
 
 static void mail_unlock(PGconn *db)
 {
-	const char *lock[] = {MAIL_LOCK};
+	const char *lock[] = {LOCK_MAIL};
 	struct err ignored;
 
 	if (PQstatus(db) == CONNECTION_OK)
@@ -583,7 +544,7 @@ static int send_all(struct mail_run *m, int flags)
 		     NULL);
 	if (!r)
 		return m->e->exit;
-	m->c->queued = atoll(PQgetvalue(r, 0, 0));
+	m->c->queued = db_value(r) ? atoll(db_value(r)) : 0;
 	PQclear(r);
 	if (!m->c->queued)
 		return 0;
@@ -622,6 +583,7 @@ int mail_send(struct app *a, PGconn *db, struct err *e, long long run_id, int fl
 	const struct config *cfg = &a->cfg;
 	struct mail_run *m;
 	long long left = 0;
+	char dir[FILES_PATH_MAX];
 	int rc, lock_rc;
 
 	memset(counts, 0, sizeof(*counts));
@@ -635,9 +597,9 @@ int mail_send(struct app *a, PGconn *db, struct err *e, long long run_id, int fl
 		if (access(cfg->msmtp_config, R_OK))
 			return err_set(e, EXIT_FAIL, "[mail] msmtp_config: %s: %s",
 				       cfg->msmtp_config, strerror(errno));
-	} else if (mkdir_p(cfg->outbox_dir)) {
+	} else if (files_mkdir_p(cfg->outbox_dir, dir)) {
 		return err_set(e, EXIT_FAIL, "[mail] outbox_dir: cannot make %s: %s",
-			       cfg->outbox_dir, strerror(errno));
+			       dir, strerror(errno));
 	}
 	if (!(m = calloc(1, sizeof(*m))))
 		return err_set(e, EXIT_FAIL, "mail: out of memory");

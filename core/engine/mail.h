@@ -29,9 +29,7 @@
 
 #include "app.h"
 #include "err.h"
-
-/* Advisory lock key held while a process sends mail (one at a time). */
-#define MAIL_LOCK "7403"
+#include "locks.h"
 
 /* Message and attachment caps. */
 #define MAIL_PDF_MAX (16u << 20)

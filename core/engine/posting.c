@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "mem.h"
 #include "money.h"
 #include "text.h"
 
@@ -18,7 +19,7 @@ const struct prog *posting_prog(const struct posting *c, const char *code)
 	return NULL;
 }
 
-static void tier_from_fields(struct tier *t, char **f)
+void posting_tier(struct tier *t, char *const f[POSTING_TIER_FIELDS])
 {
 	memset(t, 0, sizeof(*t));
 	text_copy(t->name, sizeof(t->name), f[0]);
@@ -35,7 +36,7 @@ static void tier_from_fields(struct tier *t, char **f)
 enum { P_PROGRAM, P_EARNING, P_VESTING, P_BASIS, P_MAX_PAYMENT_DAYS, P_EXPIRY_DAYS,
        P_EXPIRY_MONTHS, P_INACTIVITY_DAYS, P_UNIT_VALUE, P_ACCOUNTS /* GL_ROLES of them */,
        P_FISCAL_YEAR_START = P_ACCOUNTS + GL_ROLES };
-enum { T_PROGRAM, T_FIELDS /* as tier_from_fields reads them */ };
+enum { T_PROGRAM, T_FIELDS /* as posting_tier reads them */ };
 enum { G_PROGRAM, G_KIND, G_UNITS };
 
 static int load_programs(struct posting *c)
@@ -61,10 +62,20 @@ static int load_programs(struct posting *c)
 	for (size_t i = 0; i < c->nprogs; i++) {
 		struct prog *p = &c->progs[i];
 		const char *earning = PQgetvalue(r, (int)i, P_EARNING);
+		const struct earning_rule *rule;
 
 		text_copy(p->p.code, sizeof(p->p.code), PQgetvalue(r, (int)i, P_PROGRAM));
-		p->p.earning = !strcmp(earning, "per_invoice") ? EARN_PER_INVOICE
-			       : !strcmp(earning, "month_tiered") ? EARN_MONTH_TIERED : EARN_YTD_TIERED;
+		rule = earning_rule_named(earning);
+		if (!rule) {
+			/* the schema's foreign key to earning_rules keeps this from
+			 * happening, but a rule this binary does not know is an
+			 * error, never a default */
+			rc = err_set(c->e, EXIT_FAIL, "program %.100s: earning \"%.40s\" is not a rule "
+				     "this accrue knows: upgrade accrue, or fix the program",
+				     PQgetvalue(r, (int)i, P_PROGRAM), earning);
+			break;
+		}
+		p->p.earning = rule->id;
 		p->p.on_payment = !strcmp(PQgetvalue(r, (int)i, P_VESTING), "on_payment");
 		p->p.basis_total = !strcmp(PQgetvalue(r, (int)i, P_BASIS), "total");
 		p->p.max_payment_days = atoi(PQgetvalue(r, (int)i, P_MAX_PAYMENT_DAYS));
@@ -77,6 +88,8 @@ static int load_programs(struct posting *c)
 		p->p.fiscal_year_start = atoi(PQgetvalue(r, (int)i, P_FISCAL_YEAR_START));
 	}
 	PQclear(r);
+	if (rc)
+		return rc;
 
 	/* The programs' own tier sets (customer sets come with their account). */
 	t = db_query(c->db, c->e,
@@ -86,21 +99,17 @@ static int load_programs(struct posting *c)
 		return c->e->exit;
 	for (int i = 0; i < PQntuples(t); i++) {
 		struct prog *p = (struct prog *)posting_prog(c, PQgetvalue(t, i, T_PROGRAM));
-		char *f[6];
+		char *f[POSTING_TIER_FIELDS];
 
 		if (!p)
 			continue;
-		for (int k = 0; k < 6; k++)
+		for (int k = 0; k < POSTING_TIER_FIELDS; k++)
 			f[k] = PQgetisnull(t, i, T_FIELDS + k) ? NULL : PQgetvalue(t, i, T_FIELDS + k);
-		{
-			struct tier *v = realloc(p->tiers, (p->ntiers + 1) * sizeof(*v));
-			if (!v) {
-				rc = err_set(c->e, EXIT_FAIL, "out of memory");
-				break;
-			}
-			p->tiers = v;
-			tier_from_fields(&p->tiers[p->ntiers++], f);
+		if (mem_grow((void **)&p->tiers, &p->captiers, p->ntiers + 1, sizeof(*p->tiers))) {
+			rc = err_set(c->e, EXIT_FAIL, "out of memory");
+			break;
 		}
+		posting_tier(&p->tiers[p->ntiers++], f);
 	}
 	PQclear(t);
 	if (rc)
@@ -280,7 +289,7 @@ static int make_journal_lines(struct posting *c, long long *journals)
 		return c->e->exit;
 	n = PQntuples(r);
 	sbuf_init(&b, (size_t)1 << 30);
-	for (int i = 0; i < n;) {
+	for (int i = 0; i < n && !rc;) {
 		const char *program = PQgetvalue(r, i, J_PROGRAM), *jdate = PQgetvalue(r, i, J_DATE);
 		struct prog *p = (struct prog *)posting_prog(c, program);
 		int64_t delta[GL_ROLES] = {0}, cents[GL_ROLES];
@@ -318,18 +327,22 @@ static int make_journal_lines(struct posting *c, long long *journals)
 				}
 				if (!sum)
 					continue;
-				db_copy_field(&b, program);
-				sbuf_addf(&b, "\t%s\t", jdate);
-				db_copy_field(&b, p->account[x]);
-				sbuf_addf(&b, "\t%lld\t%lld\t%s\n", (long long)(sum > 0 ? sum : 0),
-					  (long long)(sum < 0 ? -sum : 0),
-					  mixed ? "\\N" : gl_role_names[x]);
+				if (db_copy_field(&b, program) || sbuf_addf(&b, "\t%s\t", jdate) ||
+				    db_copy_field(&b, p->account[x]) ||
+				    sbuf_addf(&b, "\t%lld\t%lld\t%s\n", (long long)(sum > 0 ? sum : 0),
+					      (long long)(sum < 0 ? -sum : 0),
+					      mixed ? "\\N" : gl_role_names[x]))
+					rc = err_set(c->e, EXIT_FAIL, "the GL lines take more than %zu bytes",
+						     b.max);
 			}
+		} else {
+			rc = err_set(c->e, EXIT_FAIL, "internal: entries of program %.100s, which is "
+				     "not loaded", program);
 		}
 		i = k;
 	}
 	PQclear(r);
-	if (b.len) {
+	if (b.len && !rc) {
 		if ((rc = db_copy_begin(c->db, c->e,
 					"COPY new_lines (program, jdate, account, debit, credit, role)"
 					" FROM STDIN")) == 0) {

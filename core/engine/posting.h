@@ -25,7 +25,7 @@ struct prog {
 	struct acct_program p;
 	char account[GL_ROLES][ACCT_KEY];
 	struct tier *tiers;      /* the program's own tier set */
-	size_t ntiers;
+	size_t ntiers, captiers;
 	struct gl_running gl;
 };
 
@@ -56,6 +56,12 @@ int posting_begin(struct posting *p, PGconn *db, struct err *e);
 void posting_free(struct posting *p);
 
 const struct prog *posting_prog(const struct posting *p, const char *code);
+
+/* A tier from the text of its columns tier, category, lower_cents,
+ * upper_cents, rate_ppm, factor_cents (NULL for SQL NULL), as the close's
+ * stream and the programs' query send them. */
+#define POSTING_TIER_FIELDS 6
+void posting_tier(struct tier *t, char *const f[POSTING_TIER_FIELDS]);
 
 /* Stage entries: posting_stage_begin, posting_entry..., posting_stage_end. */
 int posting_stage_begin(struct posting *p);

@@ -89,62 +89,21 @@ int report_write_failed(struct err *e)
 		       errno ? strerror(errno) : "output error");
 }
 
-/* One tier row from columns col..col+5 of r: tier, category, lower_cents,
- * upper_cents, rate_ppm, factor_cents (the columns of the tiers table). */
+/* One tier row from columns col + RT_* of r. */
 int report_tier(PGresult *r, int row, int col, struct tier *t, struct err *e)
 {
 	memset(t, 0, sizeof(*t));
-	snprintf(t->name, sizeof(t->name), "%s", PQgetvalue(r, row, col));
-	snprintf(t->category, sizeof(t->category), "%s", PQgetvalue(r, row, col + 1));
-	if (report_i64(PQgetvalue(r, row, col + 2), &t->lower_cents, e))
+	snprintf(t->name, sizeof(t->name), "%s", PQgetvalue(r, row, col + RT_NAME));
+	snprintf(t->category, sizeof(t->category), "%s", PQgetvalue(r, row, col + RT_CATEGORY));
+	if (report_i64(PQgetvalue(r, row, col + RT_LOWER), &t->lower_cents, e))
 		return e->exit;
-	t->has_upper = !PQgetisnull(r, row, col + 3);
-	if (t->has_upper && report_i64(PQgetvalue(r, row, col + 3), &t->upper_cents, e))
+	t->has_upper = !PQgetisnull(r, row, col + RT_UPPER);
+	if (t->has_upper && report_i64(PQgetvalue(r, row, col + RT_UPPER), &t->upper_cents, e))
 		return e->exit;
-	t->is_factor = PQgetisnull(r, row, col + 4);
-	if (!t->is_factor && report_i64(PQgetvalue(r, row, col + 4), &t->rate_ppm, e))
+	t->is_factor = PQgetisnull(r, row, col + RT_RATE);
+	if (!t->is_factor && report_i64(PQgetvalue(r, row, col + RT_RATE), &t->rate_ppm, e))
 		return e->exit;
-	if (t->is_factor && report_i64(PQgetvalue(r, row, col + 5), &t->factor_cents, e))
+	if (t->is_factor && report_i64(PQgetvalue(r, row, col + RT_FACTOR), &t->factor_cents, e))
 		return e->exit;
 	return 0;
 }
-
-/*
- * What an unposted invoice would earn if it were posted now (SPEC §2
- * unposted pending), by the per_invoice rule of SPEC §3 exactly as the daily
- * close applies it: a rate tier of the invoice's category (else the blank
- * category) whose range holds spend_cents, earning round(eligible × rate);
- * failing that, a collection-factor tier, earning trunc(eligible / factor)
- * whole points; no tier, or nothing eligible, earns nothing.
- * spend_cents is the cumulative eligible spend including this invoice.
- */
-int64_t report_would_earn(const struct tier *t, size_t n, const char *category,
-				 int64_t eligible_cents, int64_t spend_cents)
-{
-	int k;
-
-	if (eligible_cents <= 0)
-		return 0;
-	if ((k = tiers_pick_range(t, n, category, spend_cents)) >= 0)
-		return units_at_rate(eligible_cents, t[k].rate_ppm);
-	if ((k = tiers_pick_factor(t, n, category, spend_cents)) >= 0)
-		return units_by_factor(eligible_cents, t[k].factor_cents);
-	return 0;
-}
-
-/* The would-be units of one unposted invoice: columns category_col (its
- * category), amounts_col (eligible cents) and amounts_col + 1 (cumulative
- * spend including it) of r. */
-int report_unposted_units(PGresult *r, int row, int category_col, int amounts_col,
-				 const struct tier *t, size_t n, int64_t *units,
-				 struct err *e)
-{
-	int64_t eligible, spend;
-
-	if (report_i64(PQgetvalue(r, row, amounts_col), &eligible, e) ||
-	    report_i64(PQgetvalue(r, row, amounts_col + 1), &spend, e))
-		return e->exit;
-	*units = report_would_earn(t, n, PQgetvalue(r, row, category_col), eligible, spend);
-	return 0;
-}
-

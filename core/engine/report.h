@@ -41,13 +41,9 @@ int report_customer_arg(const char *cmd, const char *v, const char **out);
 /* "cannot write the report" with errno's reason. */
 int report_write_failed(struct err *e);
 
-/* One tier row from columns col..col+5 of r: tier, category, lower_cents,
- * upper_cents, rate_ppm, factor_cents. */
+/* A tier row: from its first column, tier, category, lower_cents,
+ * upper_cents, rate_ppm, factor_cents (the columns of the tiers table). */
+enum { RT_NAME, RT_CATEGORY, RT_LOWER, RT_UPPER, RT_RATE, RT_FACTOR, RT_COLS };
 int report_tier(PGresult *r, int row, int col, struct tier *t, struct err *e);
-
-int64_t report_would_earn(const struct tier *t, size_t n, const char *category,
-			  int64_t eligible_cents, int64_t spend_cents);
-int report_unposted_units(PGresult *r, int row, int category_col, int amounts_col,
-			  const struct tier *t, size_t n, int64_t *units, struct err *e);
 
 #endif

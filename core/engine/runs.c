@@ -49,7 +49,7 @@ int runs_last_close(PGconn *db, struct err *e, date_t *day, int *has)
 
 	if (!r)
 		return e->exit;
-	*has = !PQgetisnull(r, 0, 0) && date_parse(PQgetvalue(r, 0, 0), day) == 0;
+	*has = db_value(r) && date_parse(db_value(r), day) == 0;
 	PQclear(r);
 	return 0;
 }
@@ -73,9 +73,9 @@ int runs_start(PGconn *db, struct err *e, const char *job, const char *business_
 		     " VALUES ($1, $2::date, $3::date, $4, $5::integer) RETURNING run_id", 5, p);
 	if (!r)
 		return e->exit;
-	*run_id = atoll(PQgetvalue(r, 0, 0));
+	*run_id = db_value(r) ? atoll(db_value(r)) : 0;
 	PQclear(r);
-	return 0;
+	return *run_id ? 0 : err_set(e, EXIT_FAIL, "internal: the run row gave no id");
 }
 
 int runs_done(PGconn *db, struct err *e, long long run_id, const char *counts_json)

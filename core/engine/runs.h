@@ -11,9 +11,7 @@
 
 #include "date.h"
 #include "err.h"
-
-/* Advisory lock key of the closes (daily close and month-end). */
-#define RUNS_LOCK_CLOSE "7402"
+#include "locks.h"
 
 /* Take the lock without waiting: 0, or exit 75 with a message naming the run
  * that holds it.  Runs left 'running' by a crash are then marked failed. */

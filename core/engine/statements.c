@@ -24,8 +24,8 @@
  *   reports.
  * - The file is CUSTOMER_FROM_TO.pdf, the customer number made safe
  *   (text_safe_filename) and, when that changed it, followed by 8 hex digits
- *   of its SHA-256 so two numbers never share a file.  It is written to a
- *   temporary name and renamed, so a reader never sees half a file.
+ *   of its SHA-256 so two numbers never share a file.  It is written whole
+ *   or not at all (core/io/files), so a reader never sees half a file.
  * - `statements.path` is the file's absolute path (mail retry may run from
  *   another directory); a re-run that writes the same bytes elsewhere moves
  *   the recorded path there.
@@ -42,6 +42,8 @@
 #include "app.h"
 #include "db.h"
 #include "digest.h"
+#include "files.h"
+#include "locks.h"
 #include "log.h"
 #include "mail.h"
 #include "pdf.h"
@@ -56,7 +58,6 @@
 #define STMT_PDF_MAX (256u << 20)       /* bytes of one PDF */
 #define STMT_STAGE_FLUSH (1u << 20)     /* COPY the staged rows past this */
 #define STMT_STAGE_MAX (64u << 20)
-#define STMT_LOCK "7404"                /* advisory lock: recording statements */
 
 struct stmt_run {
 	struct app *a;
@@ -123,7 +124,8 @@ static int date_col(PGresult *r, int row, int col, date_t *d)
  * 6 usable, 7 expires_on, 8 note, 9 the child whose line it is ('' for the
  * account's own); header: 10 name, 11 address, 12 language, 13 member_since,
  * 14 points_expiry_date, 15 program name, 16 unit, 17 expiry_days,
- * 18 expiry_months; 19 the entry's id (the order within a date).
+ * 18 expiry_months; 19 the entry's id (the order within a date); 20 the
+ * line's life-to-date figure (ledger_ltd, sql/005_rules.sql).
  */
 static const char stmt_sql[] =
 	"DECLARE stmt_rows NO SCROLL CURSOR FOR "
@@ -133,47 +135,26 @@ static const char stmt_sql[] =
 	"         NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::date, NULL::text,"
 	"         NULL::text, c.name, c.address, c.language, c.member_since,"
 	"         c.points_expiry_date, p.name, p.unit, p.expiry_days, p.expiry_months,"
-	"         NULL::bigint AS entry_id"
+	"         NULL::bigint AS entry_id, NULL::text AS ltd"
 	"    FROM chosen ch JOIN customers c ON c.customer = ch.account"
 	"    JOIN programs p ON p.program = ch.program"
 	"  UNION ALL"
 	"  SELECT 1, l.account, l.entry_date, l.kind, l.document,"
 	"         l.pending_units, l.usable_units, l.expires_on, l.note,"
 	"         CASE WHEN l.customer = l.account THEN '' ELSE l.customer END,"
-	"         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.entry_id"
+	"         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.entry_id,"
+	"         ledger_ltd(l.kind)"
 	"    FROM ledger l JOIN chosen ch ON ch.account = l.account AND ch.program = l.program"
 	"   WHERE l.entry_date <= $2::date"
 	") x ORDER BY x.account, x.part, x.day, x.entry_id";
 enum { SC_PART, SC_ACCOUNT, SC_DATE, SC_KIND, SC_DOCUMENT, SC_PENDING, SC_USABLE, SC_EXPIRES,
        SC_NOTE, SC_CUSTOMER, SC_NAME, SC_ADDRESS, SC_LANGUAGE, SC_MEMBER_SINCE,
        SC_POINTS_EXPIRY, SC_PROGRAM_NAME, SC_UNIT, SC_EXPIRY_DAYS, SC_EXPIRY_MONTHS,
-       SC_ENTRY_ID };
+       SC_ENTRY_ID, SC_LTD };
 
 static const char stmt_count_sql[] = STMT_CHOSEN "SELECT count(*) FROM chosen";
 
 /* ---- writing one statement ---- */
-
-static int mkdir_p(const char *dir, struct err *e)
-{
-	char buf[PATH_MAX];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof(buf))
-		return err_set(e, EXIT_FAIL, "--out: \"%.200s\" is not a usable directory name", dir);
-	memcpy(buf, dir, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-			return err_set(e, EXIT_FAIL, "%s: cannot make the directory: %s", buf,
-				       strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-		return err_set(e, EXIT_FAIL, "%s: cannot make the directory: %s", buf, strerror(errno));
-	return 0;
-}
 
 /* CUSTOMER_FROM_TO.pdf, the number made safe for a file name. */
 static int file_name(struct stmt_run *r, const char *customer, char *out, size_t n)
@@ -194,36 +175,13 @@ static int file_name(struct stmt_run *r, const char *customer, char *out, size_t
 	return 0;
 }
 
+/* The PDF whole or not at all (core/io/files). */
 static int write_file(struct stmt_run *r, const char *path, const void *data, size_t len)
 {
-	char tmp[PATH_MAX + 32];
-	const char *p = data;
-	int fd;
+	char failed[FILES_PATH_MAX];
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return err_set(r->e, EXIT_FAIL, "%s: cannot write: %s", tmp, strerror(errno));
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			err_set(r->e, EXIT_FAIL, "%s: cannot write: %s", tmp,
-				w < 0 ? strerror(errno) : "nothing written");
-			close(fd);
-			unlink(tmp);
-			return r->e->exit;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		err_set(r->e, EXIT_FAIL, "%s: cannot write: %s", path, strerror(errno));
-		unlink(tmp);
-		return r->e->exit;
-	}
+	if (files_write_atomic(path, data, len, failed))
+		return err_set(r->e, EXIT_FAIL, "%s: cannot write: %s", failed, strerror(errno));
 	return 0;
 }
 
@@ -312,6 +270,7 @@ static int line_row(struct stmt_run *r, PGresult *res, int i)
 	if (!date_col(res, i, SC_DATE, &x.date))
 		return err_set(r->e, EXIT_FAIL, "internal: a ledger line without a date");
 	text_copy(x.kind, sizeof(x.kind), PQgetvalue(res, i, SC_KIND));
+	x.ltd = statement_ltd_parse(PQgetisnull(res, i, SC_LTD) ? NULL : PQgetvalue(res, i, SC_LTD));
 	text_copy(x.document, sizeof(x.document), PQgetvalue(res, i, SC_DOCUMENT));
 	x.pending = db_int64(PQgetvalue(res, i, SC_PENDING));
 	x.usable = db_int64(PQgetvalue(res, i, SC_USABLE));
@@ -331,7 +290,7 @@ static int stream(struct stmt_run *r)
 
 	if (!(res = db_query(r->db, r->e, stmt_count_sql, 3, params)))
 		return r->e->exit;
-	progress_start(&r->prog, "statements", db_int64(PQgetvalue(res, 0, 0)));
+	progress_start(&r->prog, "statements", db_int64(db_value(res)));
 	PQclear(res);
 	if (!(res = db_query(r->db, r->e, stmt_sql, 3, params)))
 		return r->e->exit;
@@ -379,7 +338,7 @@ static int record(struct stmt_run *r)
 	snprintf(id, sizeof(id), "%lld", r->run_id);
 	params[2] = id;
 	/* one run records at a time, so two never both add the same statement */
-	if ((rc = db_exec(r->db, r->e, "SELECT pg_advisory_xact_lock(" STMT_LOCK ")", 0, NULL)))
+	if ((rc = db_exec(r->db, r->e, "SELECT pg_advisory_xact_lock(" LOCK_STATEMENTS ")", 0, NULL)))
 		return rc;
 	if ((rc = db_exec(r->db, r->e,
 			  "UPDATE stmt_stage s SET statement_id = o.statement_id, reused = true"
@@ -405,7 +364,7 @@ static int record(struct stmt_run *r)
 	if (!(res = db_query(r->db, r->e, "SELECT count(*) FILTER (WHERE reused) FROM stmt_stage",
 			     0, NULL)))
 		return r->e->exit;
-	r->reused = db_int64(PQgetvalue(res, 0, 0));
+	r->reused = db_int64(db_value(res));
 	PQclear(res);
 	if (!r->email)
 		return 0;
@@ -442,8 +401,9 @@ static int run(struct stmt_run *r)
 
 	if (!(r->db = app_db(r->a, r->e)))
 		return r->e->exit;
-	if ((rc = mkdir_p(r->out_dir, r->e)))
-		return rc;
+	if (files_mkdir_p(r->out_dir, r->out_abs))
+		return err_set(r->e, EXIT_FAIL, "%s: cannot make the directory: %s", r->out_abs,
+			       strerror(errno));
 	if (!realpath(r->out_dir, r->out_abs))
 		return err_set(r->e, EXIT_FAIL, "%s: %s", r->out_dir, strerror(errno));
 	date_format(r->from, r->from_s);

@@ -108,6 +108,13 @@ int db_exec(PGconn *db, struct err *e, const char *sql, int nparams,
 	return 0;
 }
 
+const char *db_value(const PGresult *r)
+{
+	if (PQntuples(r) != 1 || PQnfields(r) != 1 || PQgetisnull(r, 0, 0))
+		return NULL;
+	return PQgetvalue(r, 0, 0);
+}
+
 int db_try_lock(PGconn *db, struct err *e, const char *key, int xact, int *got)
 {
 	const char *p[1] = {key};
@@ -117,7 +124,7 @@ int db_try_lock(PGconn *db, struct err *e, const char *key, int xact, int *got)
 	*got = 0;
 	if (!r)
 		return e->exit;
-	*got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	*got = db_value(r) && strcmp(db_value(r), "t") == 0;
 	PQclear(r);
 	return 0;
 }

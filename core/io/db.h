@@ -30,6 +30,11 @@ int db_exec_script(PGconn *db, struct err *e, const char *sql);
 
 /* Try the advisory lock `key` (a bigint as text), for the session or, with
  * xact, for the transaction: *got is 1 when taken.  0 or the exit status. */
+/* The one value of a query that returns one row of one column (a count,
+ * a flag, a RETURNING id, a max): NULL when it is SQL NULL or the result
+ * has another shape. */
+const char *db_value(const PGresult *r);
+
 int db_try_lock(PGconn *db, struct err *e, const char *key, int xact, int *got);
 
 /* Several statements without parameters; the last one's rows, or NULL. */

@@ -359,11 +359,10 @@ static void lot_expired(void *ctx, const struct lot *l)
 /* Units an invoice earns on an eligible amount with its tier (SPEC §3). */
 static int64_t inv_units(const struct inv *v, int64_t eligible)
 {
-	if (!v->has_tier || eligible <= 0)
-		return 0;
-	if (v->is_factor)
-		return units_by_factor(eligible, v->factor_cents);
-	return units_at_rate(eligible, v->rate_ppm);
+	struct tier_pick p = {.has_tier = v->has_tier, .is_factor = v->is_factor,
+			      .rate_ppm = v->rate_ppm, .factor_cents = v->factor_cents};
+
+	return tier_pick_units(&p, eligible);
 }
 
 /* Inactivity (SPEC §5): with no posted invoice for inactivity_days after the
@@ -503,6 +502,13 @@ static void on_deadline(struct account_sim *s, struct inv *v, date_t day)
 
 static int find_doc(const struct account_sim *s, const char *number);
 
+/* 1 when doc is the document of manual work on an invoice with this prefix
+ * (ACCT_DOC_EXPIRY, ACCT_DOC_REVERSAL). */
+static int is_manual_doc(const char *doc, const char *prefix)
+{
+	return strncmp(doc, prefix, strlen(prefix)) == 0;
+}
+
 /* A fact: a manual entry or an accrual.  Manual expiries (E<invoice>) and
  * reversals (R<invoice>) also move their invoice's state. */
 static void on_fact(struct account_sim *s, const struct acct_entry *f, date_t day)
@@ -513,16 +519,18 @@ static void on_fact(struct account_sim *s, const struct acct_entry *f, date_t da
 	apply(s, &copy);
 	if ((f->kind != K_EXPIRE && f->kind != K_REVERSE_EXPIRY) || !f->document[0])
 		return;
-	di = find_doc(s, f->document + 1);
+	/* the invoice after the prefix (both prefixes are as long) */
+	_Static_assert(sizeof(ACCT_DOC_EXPIRY) == sizeof(ACCT_DOC_REVERSAL), "prefix lengths");
+	di = find_doc(s, f->document + strlen(ACCT_DOC_EXPIRY));
 	if (di < 0 || s->doc_inv[di] < 0)
 		return;
 	{
 		struct inv *v = &s->invs[s->doc_inv[di]];
 
-		if (f->kind == K_EXPIRE && f->document[0] == 'E') {
+		if (f->kind == K_EXPIRE && is_manual_doc(f->document, ACCT_DOC_EXPIRY)) {
 			if (v->state == ST_PENDING)
 				v->state = ST_EXPIRED;
-		} else if (f->kind == K_REVERSE_EXPIRY && f->document[0] == 'R') {
+		} else if (f->kind == K_REVERSE_EXPIRY && is_manual_doc(f->document, ACCT_DOC_REVERSAL)) {
 			v->state = ST_PENDING;
 			v->exempt = 1;
 			/* vests when paid in full, dated the later of the payment
@@ -593,9 +601,13 @@ static void on_redeem(struct account_sim *s, const struct acct_alloc *a)
 }
 
 /* Month-end (SPEC §3 ytd_tiered, month_tiered): the year's target from the
- * eligible sales of the fiscal year through as_of, minus the accruals the
- * year already holds, posted as one accrual dated as_of. */
-static int find_doc(const struct account_sim *s, const char *number);
+ * eligible sales of the fiscal year through as_of (the program's earning
+ * rule, core/rules/earning), minus the accruals the year already holds,
+ * posted as one accrual dated as_of.  The eligible sales are those of SQL's
+ * view sales_documents (sql/005_rules.sql), which the close sums for the
+ * accounts it does not replay document by document; tests/lib/rules-test
+ * feeds the same accounts through both. */
+_Static_assert(ACCT_NOTE >= EARNING_NOTE_SIZE, "an accrual's note fits an entry's");
 
 static void on_accrual(struct account_sim *s, date_t day)
 {
@@ -605,9 +617,11 @@ static void on_accrual(struct account_sim *s, date_t day)
 	date_t fy_end = date_add_months(fy, 12) - 1;
 	int64_t months[12] = {0}, ytd = 0, posted = 0;
 	int nmonths, fy_y, fy_m, fy_d, y, m, d;
+	const struct earning_rule *rule = earning_rule_of(p->earning);
+	struct earning_sales_in sales;
 	struct tiered_result r;
 	struct acct_entry *e = &s->accrual;
-	char note[ACCT_NOTE], amount[MONEY_FMT_SIZE];
+	char note[EARNING_NOTE_SIZE];
 
 	date_to_ymd(fy, &fy_y, &fy_m, &fy_d);
 	date_to_ymd(day, &y, &m, &d);
@@ -637,43 +651,16 @@ static void on_accrual(struct account_sim *s, date_t day)
 		if (x->kind == K_ACCRUAL && x->date >= fy && x->date <= fy_end)
 			posted += x->pending + x->usable;
 	}
-	if (p->earning == EARN_YTD_TIERED)
-		r = tiered_ytd(in->tiers, in->ntiers, ytd, posted);
-	else
-		r = tiered_months(in->tiers, in->ntiers, months, nmonths, posted);
-	if (r.uncovered && s->out->warning) {
-		char msg[256];
-
-		if (p->earning == EARN_YTD_TIERED)
-			snprintf(msg, sizeof(msg), "year-to-date sales of %s are above the top tier or "
-				 "in a gap between tiers: no further points", decimal_format(ytd, 2, amount));
-		else
-			snprintf(msg, sizeof(msg), "a month's sales are above the top tier or in a gap "
-				 "between tiers: that month earns nothing");
-		s->out->warning(s->out->ctx, in->account, msg);
-	}
+	sales.month_cents = months;
+	sales.nmonths = nmonths;
+	sales.ytd_cents = ytd;
+	sales.posted = posted;
+	r = rule->target(in->tiers, in->ntiers, &sales);
+	if (r.uncovered && s->out->warning)
+		s->out->warning(s->out->ctx, in->account, rule->uncovered(&sales, note));
 	if (r.target == posted)
 		return;
-	if (p->earning == EARN_YTD_TIERED && r.tier >= 0) {
-		char rate[MONEY_FMT_SIZE];
-		size_t n;
-
-		/* the percent without trailing zeros: 2.5, not 2.5000 */
-		decimal_format(in->tiers[r.tier].rate_ppm, 4, rate);
-		n = strlen(rate);
-		while (n && rate[n - 1] == '0')
-			rate[--n] = '\0';
-		if (n && rate[n - 1] == '.')
-			rate[--n] = '\0';
-		snprintf(note, sizeof(note), "tier %s at %s%% on year-to-date sales of %s",
-			 in->tiers[r.tier].name, rate, decimal_format(ytd, 2, amount));
-	} else if (p->earning == EARN_YTD_TIERED) {
-		snprintf(note, sizeof(note), "no tier on year-to-date sales of %s",
-			 decimal_format(ytd, 2, amount));
-	} else {
-		snprintf(note, sizeof(note), "monthly tiers on the year's sales of %s",
-			 decimal_format(ytd, 2, amount));
-	}
+	rule->note(in->tiers, &r, &sales, note);
 	memset(e, 0, sizeof(*e));
 	e->kind = K_ACCRUAL;
 	e->by_close = 0;
@@ -775,7 +762,7 @@ static int setup_invoices(struct account_sim *s)
 			/* activity for the inactivity rule: any posted invoice */
 			ev_push(s, EV_EARN, d->date, -1, (int)i);
 		}
-		if (d->no_points || p->earning != EARN_PER_INVOICE)
+		if (d->no_points || !earning_rule_of(p->earning)->per_invoice)
 			continue;
 		v = &s->invs[s->ninvs];
 		memset(v, 0, sizeof(*v));
@@ -788,19 +775,15 @@ static int setup_invoices(struct account_sim *s)
 		/* Tier by cumulative spend including this invoice (unless stored). */
 		{
 			int64_t spend = d->cancelled ? cumulative + v->eligible : cumulative;
-			int t = tiers_pick_range(in->tiers, in->ntiers, d->category, spend);
-			int f = tiers_pick_factor(in->tiers, in->ntiers, d->category, spend);
+			struct tier_pick t = tiers_pick_invoice(in->tiers, in->ntiers, d->category,
+								spend);
 
-			if (t >= 0) {
-				v->has_tier = 1;
-				v->rate_ppm = in->tiers[t].rate_ppm;
-				set_str(v->tier, sizeof(v->tier), in->tiers[t].name);
-			} else if (f >= 0) {
-				v->has_tier = 1;
-				v->is_factor = 1;
-				v->factor_cents = in->tiers[f].factor_cents;
-				set_str(v->tier, sizeof(v->tier), in->tiers[f].name);
-			}
+			v->has_tier = t.has_tier;
+			v->is_factor = t.is_factor;
+			v->rate_ppm = t.rate_ppm;
+			v->factor_cents = t.factor_cents;
+			if (t.has_tier)
+				set_str(v->tier, sizeof(v->tier), in->tiers[t.index].name);
 		}
 	}
 	for (size_t i = 0; i < in->nentries; i++) {
@@ -988,7 +971,7 @@ static void setup_events(struct account_sim *s)
 	for (size_t i = 0; i < in->nallocs; i++)
 		if (in->allocs[i].reward)
 			ev_push(s, EV_REDEEM, in->allocs[i].date, -1, (int)i);
-	if (in->month_end && (p->earning == EARN_YTD_TIERED || p->earning == EARN_MONTH_TIERED))
+	if (in->month_end && !earning_rule_of(p->earning)->per_invoice)
 		ev_push(s, EV_ACCRUAL, in->as_of, -1, 0);
 }
 
@@ -1322,7 +1305,8 @@ static void ck_mark_named_later(struct account_sim *s, date_t day)
 	for (size_t i = 0; i < in->nentries; i++) {
 		const struct acct_entry *e = &in->entries[i];
 
-		if (!e->by_close && e->date > day && (e->document[0] == 'E' || e->document[0] == 'R'))
+		if (!e->by_close && e->date > day && (is_manual_doc(e->document, ACCT_DOC_EXPIRY) ||
+						     is_manual_doc(e->document, ACCT_DOC_REVERSAL)))
 			KEEP(e->document + 1);
 	}
 #undef KEEP
@@ -1490,15 +1474,14 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 	}
 	/* a checkpoint a month back: late documents rarely reach before it */
 	s->snap_day = in->as_of - (in->checkpoint_lag > 0 ? in->checkpoint_lag : ACCT_CHECKPOINT_LAG);
-	s->want_snap = in->program->earning == EARN_PER_INVOICE && !in->accrual_only &&
+	s->want_snap = earning_rule_of(in->program->earning)->per_invoice && !in->accrual_only &&
 		       (!s->resumed || s->snap_day > s->ck_day);
 	if (setup_invoices(s) || stored_entries(s))
 		return -1;
 	if (in->accrual_only) {
 		/* the same rule as in a replay, on the year's sales alone */
 		s->nheap = 0;
-		if (in->month_end && (in->program->earning == EARN_YTD_TIERED ||
-				      in->program->earning == EARN_MONTH_TIERED))
+		if (in->month_end && !earning_rule_of(in->program->earning)->per_invoice)
 			on_accrual(s, in->as_of);
 		if (s->oom)
 			return -1;

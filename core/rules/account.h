@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "date.h"
+#include "earning.h"
 #include "tiers.h"
 
 #define ACCT_KEY 72
@@ -47,7 +48,12 @@ enum acct_kind {
 extern const char *const acct_kind_names[];  /* as in the ledger's kind column */
 int acct_kind_parse(const char *s);          /* -1 when unknown */
 
-enum acct_earning { EARN_YTD_TIERED, EARN_MONTH_TIERED, EARN_PER_INVOICE };
+/* The ledger documents of manual work on an invoice (SPEC §6): a manual
+ * expiry is E<invoice>, the reversal of an expiry R<invoice> (SQL:
+ * manual_expiry_document, expiry_reversal_document, sql/005_rules.sql). */
+#define ACCT_DOC_EXPIRY "E"
+#define ACCT_DOC_REVERSAL "R"
+
 
 struct acct_program {
 	char code[ACCT_KEY];

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+
 date_t lots_last_day(date_t opened, int expiry_days, int expiry_months,
 		     int has_cap, date_t cap, int *has)
 {
@@ -50,14 +52,8 @@ int lots_add(struct lot_book *b, const struct lot *l)
 	}
 	if (units <= 0)
 		return 0;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		struct lot *v = realloc(b->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		b->v = v;
-		b->cap = cap;
-	}
+	if (mem_grow((void **)&b->v, &b->cap, b->n + 1, sizeof(*b->v)))
+		return -1;
 	b->v[b->n] = *l;
 	b->v[b->n].units = units;
 	b->v[b->n].seq = b->seq++;

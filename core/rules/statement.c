@@ -4,23 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	c = *cap ? *cap : 64;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
+#include "mem.h"
 
 void statement_init(struct statement *s)
 {
@@ -62,23 +46,40 @@ static void statement_open(struct statement *s)
 	}
 }
 
+enum stmt_ltd statement_ltd_parse(const char *s)
+{
+	if (!s)
+		return STMT_LTD_NONE;
+	if (!strcmp(s, "earned"))
+		return STMT_LTD_EARNED;
+	if (!strcmp(s, "expired"))
+		return STMT_LTD_EXPIRED;
+	if (!strcmp(s, "used"))
+		return STMT_LTD_USED;
+	return STMT_LTD_NONE;
+}
+
 int statement_add(struct statement *s, const struct stmt_entry *e)
 {
-	const char *k = e->kind;
-
 	if (e->date >= s->h.from)
 		statement_open(s);
 	s->pending += e->pending;
 	s->usable += e->usable;
 
-	/* life to date (README, Reports): earnings, accruals and adjustments
-	 * earn; expiries net of reversed expiries expire; redemptions use */
-	if (!strcmp(k, "earn") || !strcmp(k, "accrual") || !strcmp(k, "adjust"))
+	/* life to date (README, Reports), by the line's figure */
+	switch (e->ltd) {
+	case STMT_LTD_EARNED:
 		s->ltd_earnings += e->pending + e->usable;
-	else if (!strcmp(k, "expire") || !strcmp(k, "reverse_expiry"))
+		break;
+	case STMT_LTD_EXPIRED:
 		s->ltd_expired -= e->pending + e->usable;
-	else if (!strcmp(k, "redeem"))
+		break;
+	case STMT_LTD_USED:
 		s->ltd_used -= e->usable;
+		break;
+	case STMT_LTD_NONE:
+		break;
+	}
 
 	/* lots, as the close keeps them (README, Lots, expiry and inactivity) */
 	if (e->usable > 0) {
@@ -105,7 +106,7 @@ int statement_add(struct statement *s, const struct stmt_entry *e)
 	if (e->date >= s->h.from) {
 		struct stmt_line *ln;
 
-		if (grow((void **)&s->lines, &s->caplines, s->nlines + 1, sizeof(*s->lines)))
+		if (mem_grow((void **)&s->lines, &s->caplines, s->nlines + 1, sizeof(*s->lines)))
 			return s->failed = -1;
 		ln = &s->lines[s->nlines++];
 		ln->e = *e;
@@ -136,7 +137,7 @@ static int statement_expiring(struct statement *s)
 
 		if (l->units <= 0 || !l->has_last || l->last_day >= s->expiring_by)
 			continue;
-		if (grow((void **)&s->expiring, &s->capexpiring, s->nexpiring + 1,
+		if (mem_grow((void **)&s->expiring, &s->capexpiring, s->nexpiring + 1,
 			 sizeof(*s->expiring)))
 			return -1;
 		s->expiring[s->nexpiring].last_day = l->last_day;
@@ -232,7 +233,7 @@ static struct stmt_page *page_new(struct statement *s)
 {
 	struct stmt_page *p;
 
-	if (grow((void **)&s->pages, &s->cappages, s->npages + 1, sizeof(*s->pages)))
+	if (mem_grow((void **)&s->pages, &s->cappages, s->npages + 1, sizeof(*s->pages)))
 		return NULL;
 	p = &s->pages[s->npages++];
 	memset(p, 0, sizeof(*p));

@@ -75,10 +75,19 @@ struct stmt_header {
 	const char *company_address;  /* lines separated by '\n' */
 };
 
+/* The life-to-date figure a line counts in: SQL's ledger_ltd(kind)
+ * (sql/005_rules.sql) decides, and the statement's query reads it with the
+ * line, so that the reports and the statements share one rule. */
+enum stmt_ltd { STMT_LTD_NONE, STMT_LTD_EARNED, STMT_LTD_EXPIRED, STMT_LTD_USED };
+
+/* "earned", "expired", "used"; anything else (NULL, "") is none. */
+enum stmt_ltd statement_ltd_parse(const char *s);
+
 /* One ledger line as read. */
 struct stmt_entry {
 	date_t date;
 	char kind[STMT_KIND];
+	enum stmt_ltd ltd;
 	char document[STMT_KEY];
 	int64_t pending, usable;      /* hundredths */
 	int has_expires;

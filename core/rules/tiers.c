@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "money.h"
+
 static int tiers_blank(const char *category)
 {
 	return !category || !*category;
@@ -103,4 +105,48 @@ const char *tiers_miss_text(int code)
 		return "no tiers";
 	}
 	return code >= 0 ? "a tier applies" : "unknown tier result";
+}
+
+struct tier_pick tiers_pick_invoice(const struct tier *t, size_t n, const char *category,
+				    int64_t spend_cents)
+{
+	struct tier_pick p = {.index = TIERS_EMPTY};
+	int k;
+
+	if ((k = tiers_pick_range(t, n, category, spend_cents)) >= 0) {
+		p.rate_ppm = t[k].rate_ppm;
+	} else if ((k = tiers_pick_factor(t, n, category, spend_cents)) >= 0) {
+		p.is_factor = 1;
+		p.factor_cents = t[k].factor_cents;
+	}
+	p.index = k;
+	p.has_tier = k >= 0;
+	return p;
+}
+
+int64_t tier_pick_units(const struct tier_pick *p, int64_t eligible_cents)
+{
+	if (!p->has_tier || eligible_cents <= 0)
+		return 0;
+	if (p->is_factor)
+		return units_by_factor(eligible_cents, p->factor_cents);
+	return units_at_rate(eligible_cents, p->rate_ppm);
+}
+
+int64_t tiers_unposted_units(struct tiers_spend *sp, const struct tier *t, size_t n,
+			     const char *category, int posted, int64_t eligible_cents)
+{
+	struct tier_pick pick;
+	int64_t spend;
+
+	/* sums past the int64 range stay at its end: no tier reaches there */
+	if (posted) {
+		if (__builtin_add_overflow(sp->posted_cents, eligible_cents, &sp->posted_cents))
+			sp->posted_cents = eligible_cents > 0 ? INT64_MAX : INT64_MIN;
+		return 0;
+	}
+	if (__builtin_add_overflow(sp->posted_cents, eligible_cents, &spend))
+		spend = eligible_cents > 0 ? INT64_MAX : INT64_MIN;
+	pick = tiers_pick_invoice(t, n, category, spend);
+	return tier_pick_units(&pick, eligible_cents);
 }

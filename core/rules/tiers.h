@@ -69,6 +69,45 @@ int tiers_pick_range(const struct tier *t, size_t n, const char *category,
 int tiers_pick_factor(const struct tier *t, size_t n, const char *category,
 		      int64_t cumulative_cents);
 
+/*
+ * The per_invoice rule (SPEC §3): an invoice earns by the rate tier of its
+ * category (else the blank category) whose range holds spend_cents, else by
+ * the collection-factor tier for that spend; spend_cents is the account's
+ * cumulative eligible spend of its posted, not cancelled invoices in
+ * (date, number) order, this invoice's own amount included.  The close
+ * (core/rules/account.c) and the reports' unposted pending
+ * (core/engine/report.c) both call it.
+ */
+struct tier_pick {
+	int index;             /* in t, or a negative enum tiers_miss */
+	int has_tier;
+	int is_factor;
+	int64_t rate_ppm;      /* rate tiers */
+	int64_t factor_cents;  /* factor tiers */
+};
+struct tier_pick tiers_pick_invoice(const struct tier *t, size_t n, const char *category,
+				    int64_t spend_cents);
+
+/* What an invoice earns on eligible_cents with its pick: round(eligible ×
+ * rate), or trunc(eligible / factor) whole points; nothing without a tier
+ * or when nothing is eligible. */
+int64_t tier_pick_units(const struct tier_pick *p, int64_t eligible_cents);
+
+/*
+ * Unposted pending (SPEC §2): what an unposted invoice would earn if it
+ * were posted now, by tiers_pick_invoice — its spend is that of the
+ * account's posted invoices before it plus its own amount; other unposted
+ * invoices do not count.  Feed every per_invoice invoice of the account
+ * (posted and unposted; not cancelled, not no_points) in (date, number)
+ * order, starting from a zeroed struct: a posted one adds to the spend and
+ * gives 0, an unposted one gives its would-be units.
+ */
+struct tiers_spend {
+	int64_t posted_cents;
+};
+int64_t tiers_unposted_units(struct tiers_spend *sp, const struct tier *t, size_t n,
+			     const char *category, int posted, int64_t eligible_cents);
+
 /* A short lowercase description of a negative pick result, for messages. */
 const char *tiers_miss_text(int code);
 

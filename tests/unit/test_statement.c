@@ -43,6 +43,19 @@ static void header(struct stmt_header *h, const char *from, const char *to, int 
 	h->expiry_days = 60;
 }
 
+/* SQL's ledger_ltd (sql/005_rules.sql), which the statement's query sends
+ * with each line. */
+static const char *ltd_of(const char *kind)
+{
+	if (!strcmp(kind, "earn") || !strcmp(kind, "accrual") || !strcmp(kind, "adjust"))
+		return "earned";
+	if (!strcmp(kind, "expire") || !strcmp(kind, "reverse_expiry"))
+		return "expired";
+	if (!strcmp(kind, "redeem"))
+		return "used";
+	return NULL;
+}
+
 static void line(struct statement *s, const char *date, const char *kind, const char *doc,
 		 int64_t pending, int64_t usable, const char *expires, const char *child)
 {
@@ -51,6 +64,7 @@ static void line(struct statement *s, const char *date, const char *kind, const 
 	memset(&e, 0, sizeof(e));
 	e.date = D(date);
 	snprintf(e.kind, sizeof(e.kind), "%s", kind);
+	e.ltd = statement_ltd_parse(ltd_of(kind));
 	snprintf(e.document, sizeof(e.document), "%s", doc);
 	e.pending = pending;
 	e.usable = usable;

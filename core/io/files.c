@@ -1,0 +1,96 @@
+/*
+ * files: folders and whole-or-nothing files (files.h).
+ */
+#include "files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int files_mkdir_p(const char *dir, char *buf)
+{
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= FILES_PATH_MAX) {
+		errno = ENAMETOOLONG;
+		snprintf(buf, FILES_PATH_MAX, "%.200s", dir);
+		return -1;
+	}
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* The mode a new file would get from open(…, 0644). */
+static mode_t file_mode(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return 0644 & ~mask;
+}
+
+int files_write_atomic(const char *path, const void *data, size_t len, char *failed)
+{
+	char tmp[FILES_PATH_MAX];
+	const char *slash = strrchr(path, '/'), *p = data;
+	int fd, saved;
+
+	/* DIR/.NAME.XXXXXX: mkstemp creates it with O_EXCL (so never through
+	 * a link planted under that name) and a name nobody can guess */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0,
+			     path, slash ? slash + 1 : path) >= sizeof(tmp)) {
+		snprintf(failed, FILES_PATH_MAX, "%s", path);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	snprintf(failed, FILES_PATH_MAX, "%s", tmp);
+	if ((fd = mkstemp(tmp)) < 0)
+		return -1;
+	snprintf(failed, FILES_PATH_MAX, "%s", tmp);
+	if (fchmod(fd, file_mode()) != 0)
+		goto fail;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			goto fail;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	/* rename replaces path itself, never what a link there points to */
+	snprintf(failed, FILES_PATH_MAX, "%s", path);
+	if (rename(tmp, path) != 0)
+		goto fail;
+	return 0;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}

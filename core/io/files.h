@@ -1,0 +1,25 @@
+/*
+ * files: the output files accrue writes (statements' PDFs, the outbox's
+ * .eml messages): folders made as needed, and each file written whole or
+ * not at all.
+ */
+#ifndef ACCRUE_FILES_H
+#define ACCRUE_FILES_H
+
+#include <stddef.h>
+
+/* Make dir and any missing parents (mode 0777 less the umask).  0, or -1
+ * with errno set and *failed (when not NULL) the folder that could not be
+ * made, in buf (at least FILES_PATH_MAX bytes). */
+#define FILES_PATH_MAX 4096
+int files_mkdir_p(const char *dir, char *buf);
+
+/* Write data to path through a new temporary file beside it (a name no
+ * other process can have planted: created exclusively, never through a
+ * symbolic link), then rename it over path, so that a reader sees the old
+ * file or the whole new one.  Mode 0644 less the umask.  0, or -1 with
+ * errno set and the file that failed (the temporary or path) copied into
+ * failed (at least FILES_PATH_MAX bytes). */
+int files_write_atomic(const char *path, const void *data, size_t len, char *failed);
+
+#endif
