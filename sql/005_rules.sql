@@ -58,14 +58,26 @@ $$;
 -- the balances' ytd_sales read this view; core/rules/account.c's accrual
 -- applies the same rule to an account's documents when it replays them one
 -- by one.
+--
+-- Whether a credit note's original is a no_points invoice is asked of the
+-- whole table (the original may be unposted, or dated after the close):
+-- the close's stream sends against_no_points with each document for the
+-- C replay, so that C decides nothing here on its own.
+-- (The parameters are named doc_kind and doc_original: inside the query a
+-- column of invoices would win over a parameter of the same name.)
+CREATE FUNCTION against_no_points(doc_kind text, doc_original text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT doc_kind = 'credit_note'
+           AND EXISTS (SELECT 1 FROM invoices o WHERE o.invoice = doc_original AND o.no_points)
+$$;
+
 CREATE VIEW sales_documents AS
 SELECT i.invoice, i.customer, i.doc_date, i.kind,
        CASE WHEN i.kind = 'credit_note' THEN -i.net_cents ELSE i.net_cents END AS net_cents,
        CASE WHEN i.kind = 'credit_note' THEN -i.total_cents ELSE i.total_cents END AS total_cents
   FROM invoices i
  WHERE i.status = 'posted' AND NOT i.no_points
-   AND NOT (i.kind = 'credit_note'
-            AND EXISTS (SELECT 1 FROM invoices o WHERE o.invoice = i.original AND o.no_points));
+   AND NOT against_no_points(i.kind, i.original);
 
 -- The ledger documents of manual work on an invoice (SPEC §6): its manual
 -- expiry is E<invoice>, the reversal of an expiry R<invoice>; the same

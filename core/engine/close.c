@@ -283,7 +283,8 @@ reset:
 	" UNION ALL" \
 	" SELECT x.account, 2, i.doc_date, i.invoice, NULL, 0, i.invoice, i.customer, i.kind," \
 	"        i.doc_date::text, i.category, i.net_cents::text, i.total_cents::text, i.status," \
-	"        CASE WHEN i.no_points THEN 't' ELSE 'f' END, i.original, NULL, NULL" \
+	"        CASE WHEN i.no_points THEN 't' ELSE 'f' END, i.original," \
+	"        CASE WHEN against_no_points(i.kind, i.original) THEN 't' ELSE 'f' END, NULL" \
 	"   FROM invoices i JOIN acct x ON x.customer = i.customer" DOC_JOIN " CROSS JOIN p" \
 	"  WHERE i.status <> 'unposted' AND i.doc_date <= p.as_of" \
 	"    AND i.doc_date > COALESCE(x.since, '-infinity')" \
@@ -340,7 +341,7 @@ enum { SRC_HEAD, SRC_TIER, SRC_DOC, SRC_ALLOC, SRC_ENTRY };
 enum { HEAD_PROGRAM = S_FIELDS, HEAD_POINTS_EXPIRY, HEAD_CHECKPOINT, HEAD_NEXT_EVENT };
 enum { TIER_NAME = S_FIELDS };  /* then as posting_tier reads them */
 enum { DOC_NUMBER = S_FIELDS, DOC_CUSTOMER, DOC_KIND, DOC_DATE, DOC_CATEGORY, DOC_NET,
-       DOC_TOTAL, DOC_STATUS, DOC_NO_POINTS, DOC_ORIGINAL };
+       DOC_TOTAL, DOC_STATUS, DOC_NO_POINTS, DOC_ORIGINAL, DOC_AGAINST_NO_POINTS };
 enum { ALLOC_PAYMENT = S_FIELDS, ALLOC_INVOICE, ALLOC_CUSTOMER, ALLOC_DATE, ALLOC_AMOUNT,
        ALLOC_METHOD };
 enum { ENT_KIND = S_FIELDS, ENT_ORIGIN, ENT_DATE, ENT_DOCUMENT, ENT_CUSTOMER, ENT_NOTE, ENT_TIER,
@@ -392,6 +393,8 @@ static int take_row(struct close *c, char **f, int n)
 		x->cancelled = !strcmp(F(DOC_STATUS), "cancelled");
 		x->no_points = !strcmp(F(DOC_NO_POINTS), "t");
 		text_copy(x->original, sizeof(x->original), F(DOC_ORIGINAL));
+		x->against_no_points = F(DOC_AGAINST_NO_POINTS) &&
+				       !strcmp(F(DOC_AGAINST_NO_POINTS), "t");
 		break;
 	}
 	case SRC_ALLOC: {

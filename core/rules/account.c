@@ -633,11 +633,8 @@ static void on_accrual(struct account_sim *s, date_t day)
 
 		if (doc->cancelled || doc->no_points || doc->date < fy || doc->date > day)
 			continue;
-		if (doc->is_credit && doc->original[0]) {
-			int oi = find_doc(s, doc->original);
-			if (oi >= 0 && in->docs[oi].no_points)
-				continue;  /* credit notes against no_points invoices */
-		}
+		if (doc->against_no_points)
+			continue;  /* decided by SQL: the original may not be here */
 		if (doc->is_credit)
 			eligible = -eligible;
 		date_to_ymd(doc->date, &dy, &dm, &dd);

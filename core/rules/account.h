@@ -78,6 +78,8 @@ struct acct_doc {
 	int is_credit;
 	int cancelled;
 	int no_points;
+	int against_no_points;    /* a credit note against a no_points invoice
+				   * (SQL's against_no_points): no sales */
 };
 
 /* A payment allocation of the account, dated on or before the business date. */
