@@ -49,6 +49,7 @@
 #include "date.h"
 #include "err.h"
 #include "pdf.h"
+#include "../unit/ltd_of.h"
 #include "text.h"
 #include "sbuf.h"
 #include "statement.h"
@@ -135,19 +136,6 @@ struct gen {
 };
 
 static const char company_address[] = "2100 Harbourfront Drive\nHalifax NS  B3J 3R7";
-
-/* SQL's ledger_ltd (sql/005_rules.sql), which the statement's query sends
- * with each line. */
-static const char *ltd_of(const char *kind)
-{
-	if (!strcmp(kind, "earn") || !strcmp(kind, "accrual") || !strcmp(kind, "adjust"))
-		return "earned";
-	if (!strcmp(kind, "expire") || !strcmp(kind, "reverse_expiry"))
-		return "expired";
-	if (!strcmp(kind, "redeem"))
-		return "used";
-	return NULL;
-}
 
 static void add_line(struct gen *g, date_t day, const char *kind, const char *doc,
 		     int64_t pending, int64_t usable, date_t expires, const char *note,

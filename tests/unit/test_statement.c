@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "pdf.h"
+#include "ltd_of.h"
 #include "statement.h"
 #include "statement_text.h"
 #include "template.h"
@@ -41,19 +42,6 @@ static void header(struct stmt_header *h, const char *from, const char *to, int 
 	h->to = D(to);
 	h->expiring_days = 90;
 	h->expiry_days = 60;
-}
-
-/* SQL's ledger_ltd (sql/005_rules.sql), which the statement's query sends
- * with each line. */
-static const char *ltd_of(const char *kind)
-{
-	if (!strcmp(kind, "earn") || !strcmp(kind, "accrual") || !strcmp(kind, "adjust"))
-		return "earned";
-	if (!strcmp(kind, "expire") || !strcmp(kind, "reverse_expiry"))
-		return "expired";
-	if (!strcmp(kind, "redeem"))
-		return "used";
-	return NULL;
 }
 
 static void line(struct statement *s, const char *date, const char *kind, const char *doc,

@@ -2,8 +2,10 @@
  * Unit tests of core/tiers: rate tiers picked by an inclusive range
  * (`lower ≤ x ≤ upper`, no upper = no limit), the misses (below the lowest
  * tier, a gap or above the top, no tiers), the category rule (the asked
- * category's rows when the set has any, else the blank-category rows), and
- * collection-factor tiers picked by the highest lower bound ≤ the spend.
+ * category's rows when the set has any, else the blank-category rows),
+ * collection-factor tiers picked by the highest lower bound ≤ the spend;
+ * the per_invoice pick and its units, unposted pending; and the table of
+ * earning rules (core/rules/earning).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "earning.h"
 #include "tiers.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -244,6 +247,80 @@ static void test_tiers_miss_text(void **state)
 	assert_string_equal(tiers_miss_text(-99), "unknown tier result");
 }
 
+/* SPEC §3 per_invoice: a rate tier of the category, else a factor tier;
+ * round(eligible × rate) or trunc(eligible / factor). */
+static void test_tiers_pick_invoice(void **state)
+{
+	struct tier t[] = {
+		rate("", 0, 1, 99999, 10000),            /* 1% to 999.99 */
+		rate("", 100000, 0, 0, 20000),           /* 2% from 1000.00 */
+		rate("rental", 0, 0, 0, 50000),          /* rental: 5% */
+	};
+	struct tier f[] = {factor("", 0, 1000), factor("", 500000, 500)};
+	struct tier_pick p;
+
+	(void)state;
+	p = tiers_pick_invoice(t, N(t), "sales", 99999);
+	assert_true(p.has_tier);
+	assert_int_equal(p.index, 0);
+	assert_int_equal(tier_pick_units(&p, 12345), 123);      /* 1% of 123.45 = 1.2345 → 1.23 */
+	p = tiers_pick_invoice(t, N(t), "sales", 100000);
+	assert_int_equal(p.index, 1);
+	assert_int_equal(tier_pick_units(&p, 100000), 2000);
+	p = tiers_pick_invoice(t, N(t), "rental", 5);
+	assert_int_equal(p.index, 2);
+	assert_int_equal(tier_pick_units(&p, -100), 0);          /* nothing eligible */
+	p = tiers_pick_invoice(f, N(f), "", 500000);
+	assert_true(p.has_tier && p.is_factor);
+	assert_int_equal(tier_pick_units(&p, 1299), 200);        /* 12.99 / 5.00 = 2 points */
+	p = tiers_pick_invoice(NULL, 0, "", 100);
+	assert_false(p.has_tier);
+	assert_int_equal(tier_pick_units(&p, 100000), 0);
+}
+
+/* Unposted pending: posted invoices make the spend, each unposted one is
+ * priced on that spend plus its own, and does not count for the next. */
+static void test_tiers_unposted_units(void **state)
+{
+	struct tier t[] = {rate("", 0, 1, 99999, 10000), rate("", 100000, 0, 0, 20000)};
+	struct tiers_spend sp = {0};
+
+	(void)state;
+	assert_int_equal(tiers_unposted_units(&sp, t, N(t), "", 1, 90000), 0);  /* posted */
+	assert_int_equal(tiers_unposted_units(&sp, t, N(t), "", 0, 5000), 50);  /* 950.00: 1% */
+	assert_int_equal(tiers_unposted_units(&sp, t, N(t), "", 0, 10000), 200); /* 1000.00: 2% */
+	assert_int_equal(tiers_unposted_units(&sp, t, N(t), "", 0, 5000), 50);  /* still 950.00 */
+	assert_int_equal(sp.posted_cents, 90000);
+	sp.posted_cents = INT64_MAX - 1;                          /* saturates, no overflow */
+	assert_int_equal(tiers_unposted_units(&sp, t, N(t), "", 1, 100), 0);
+	assert_int_equal(sp.posted_cents, INT64_MAX);
+}
+
+/* The earning rules: every name once in the table, in the list the import
+ * checks, and found by name; an unknown name is no rule. */
+static void test_earning_rules(void **state)
+{
+	size_t n = 0;
+
+	(void)state;
+	for (const char *const *name = earning_names; *name; name++, n++) {
+		const struct earning_rule *r = earning_rule_named(*name);
+
+		assert_non_null(r);
+		assert_ptr_equal(earning_rule_of(r->id), r);
+		assert_int_equal(r->per_invoice, r->sales_by == SALES_NONE);
+		assert_int_equal(r->target == NULL, r->per_invoice);
+	}
+	assert_int_equal(n, earning_rules_count);
+	assert_null(earning_rule_named("ytd_tiered "));
+	assert_null(earning_rule_named(""));
+	assert_false(earning_rule_named("per_invoice")->sales_by);
+	assert_string_equal(earning_sales_name(earning_rule_named("month_tiered")->sales_by), "month");
+	assert_string_equal(earning_sales_name(earning_rule_named("ytd_tiered")->sales_by),
+			    "fiscal_year");
+	assert_null(earning_sales_name(SALES_NONE));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +335,9 @@ int main(void)
 		cmocka_unit_test(test_tiers_factor_category),
 		cmocka_unit_test(test_tiers_factor_empty),
 		cmocka_unit_test(test_tiers_miss_text),
+		cmocka_unit_test(test_tiers_pick_invoice),
+		cmocka_unit_test(test_tiers_unposted_units),
+		cmocka_unit_test(test_earning_rules),
 	};
 
 	return cmocka_run_group_tests_name("tiers", tests, NULL, NULL);
