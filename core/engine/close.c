@@ -284,7 +284,8 @@ reset:
 	" SELECT x.account, 2, i.doc_date, i.invoice, NULL, 0, i.invoice, i.customer, i.kind," \
 	"        i.doc_date::text, i.category, i.net_cents::text, i.total_cents::text, i.status," \
 	"        CASE WHEN i.no_points THEN 't' ELSE 'f' END, i.original," \
-	"        CASE WHEN against_no_points(i.kind, i.original) THEN 't' ELSE 'f' END, NULL" \
+	"        CASE WHEN i.kind = 'credit_note' AND against_no_points(i.kind, i.original)" \
+	"             THEN 't' ELSE 'f' END, NULL" \
 	"   FROM invoices i JOIN acct x ON x.customer = i.customer" DOC_JOIN " CROSS JOIN p" \
 	"  WHERE i.status <> 'unposted' AND i.doc_date <= p.as_of" \
 	"    AND i.doc_date > COALESCE(x.since, '-infinity')" \
