@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{"statements", cmd_statements,
 	 "statements (--customer N | --all) --from DATE --to DATE [--out DIR] [--email] [--no-company-header]"},
 	{"mail", cmd_mail, "mail retry [--resend-interrupted] [--failed]"},
+	{"verify", cmd_verify, "verify [--deep]: check every invariant of the books, read-only"},
 };
 
 static void usage(FILE *out)

@@ -970,7 +970,7 @@ static int close_run(struct close *c, struct app *a)
 	return c->nrefusals ? EXIT_EXCEPTIONS : EXIT_OK;
 }
 
-int close_books(struct app *a, const struct close_request *q)
+int close_books(struct app *a, struct close_request *q)
 {
 	struct err e = {0};
 	struct close c;
@@ -997,6 +997,7 @@ int close_books(struct app *a, const struct close_request *q)
 		goto out;
 	}
 	rc = close_run(&c, a);
+	q->posted = posting_count(&c.post);
 	if (rc && rc != EXIT_EXCEPTIONS) {
 		struct err ignored;
 

@@ -14,10 +14,11 @@ struct close_request {
 	int dry_run;         /* compute and report, write nothing */
 	int month_end;       /* tiered accruals for every tiered account, period closed */
 	int full;            /* replay every account, not only the changed or due ones */
+	long long posted;    /* out: the entries it posted (a dry run: would post) */
 };
 
 /* Run the close, print its summary (and any failure on stderr); returns
  * the exit status: 0, 3 (refused redemptions), or a failure's. */
-int close_books(struct app *a, const struct close_request *q);
+int close_books(struct app *a, struct close_request *q);
 
 #endif

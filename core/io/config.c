@@ -25,6 +25,7 @@ void config_defaults(struct config *c)
 	c->parallel = 4;
 	c->max_attempts = 5;
 	COPY(c->timezone, "local");
+	COPY(c->xero_tax_rate, "Tax Exempt");
 }
 
 struct reader {
@@ -61,7 +62,7 @@ static int fail(struct parse *p, const char *fmt, ...)
 
 static int known_section(const char *name, size_t n)
 {
-	static const char *const sections[] = {"company", "statements", "mail", "run"};
+	static const char *const sections[] = {"company", "statements", "mail", "run", "gl"};
 
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		if (strlen(sections[i]) == n && strncmp(sections[i], name, n) == 0)
@@ -203,11 +204,18 @@ static int config_handler(void *user, const char *section, const char *name,
 				    "of the tz database such as Europe/Paris)", value);
 		return set_str(p, c->timezone, sizeof(c->timezone), value, name, 0);
 	}
+	if (IS("gl", "xero_tax_rate")) {
+		if (!*value || strpbrk(value, "\r\n"))
+			return fail(p, "xero_tax_rate: give the name of a tax rate of the Xero organisation "
+				    "(default: Tax Exempt)");
+		return set_str(p, c->xero_tax_rate, sizeof(c->xero_tax_rate), value, name, 0);
+	}
 #undef IS
 	if (!*section)
-		return fail(p, "%s: key outside a section ([company], [statements], [mail] or [run])", name);
+		return fail(p, "%s: key outside a section ([company], [statements], [mail], [run] or "
+			    "[gl])", name);
 	if (strcmp(section, "company") && strcmp(section, "statements") &&
-	    strcmp(section, "mail") && strcmp(section, "run"))
+	    strcmp(section, "mail") && strcmp(section, "run") && strcmp(section, "gl"))
 		return fail(p, "unknown section [%s]", section);
 	return fail(p, "unknown key \"%s\" in [%s]", name, section);
 }

@@ -26,6 +26,7 @@ struct config {
 	int parallel;
 	int max_attempts;
 	char timezone[CONFIG_STR];  /* "local" or an IANA name */
+	char xero_tax_rate[CONFIG_STR];  /* [gl]: the TaxRate of a Xero export's lines */
 	char path[CONFIG_STR];      /* the file read, or "" */
 };
 

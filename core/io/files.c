@@ -94,3 +94,62 @@ fail:
 	errno = saved;
 	return -1;
 }
+
+int files_out_open(struct files_out *o, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(o->failed, sizeof(o->failed), "%s", path);
+	if ((size_t)snprintf(o->path, sizeof(o->path), "%s", path) >= sizeof(o->path) ||
+	    (size_t)snprintf(o->tmp, sizeof(o->tmp), "%.*s.%s.XXXXXX",
+			     slash ? (int)(slash - path + 1) : 0, path,
+			     slash ? slash + 1 : path) >= sizeof(o->tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	snprintf(o->failed, sizeof(o->failed), "%s", o->tmp);
+	if ((fd = mkstemp(o->tmp)) < 0)
+		return -1;
+	snprintf(o->failed, sizeof(o->failed), "%s", o->tmp);
+	if (fchmod(fd, file_mode()) != 0 || !(o->f = fdopen(fd, "w"))) {
+		int saved = errno;
+
+		close(fd);
+		unlink(o->tmp);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int files_out_commit(struct files_out *o)
+{
+	int bad = fflush(o->f) != 0 || ferror(o->f);
+	int saved = errno;
+
+	if (fclose(o->f) != 0 && !bad) {
+		bad = 1;
+		saved = errno;
+	}
+	o->f = NULL;
+	if (!bad) {
+		snprintf(o->failed, sizeof(o->failed), "%s", o->path);
+		if (rename(o->tmp, o->path) == 0)
+			return 0;
+		saved = errno;
+	}
+	unlink(o->tmp);
+	errno = saved ? saved : EIO;
+	return -1;
+}
+
+void files_out_abort(struct files_out *o)
+{
+	if (o->f)
+		fclose(o->f);
+	o->f = NULL;
+	if (o->tmp[0])
+		unlink(o->tmp);
+}

@@ -7,6 +7,7 @@
 #define ACCRUE_FILES_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Make dir and any missing parents (mode 0777 less the umask).  0, or -1
  * with errno set and *failed (when not NULL) the folder that could not be
@@ -21,5 +22,20 @@ int files_mkdir_p(const char *dir, char *buf);
  * errno set and the file that failed (the temporary or path) copied into
  * failed (at least FILES_PATH_MAX bytes). */
 int files_write_atomic(const char *path, const void *data, size_t len, char *failed);
+
+/* A file written as a stream, whole or not at all: files_out_open makes
+ * the temporary beside path (as files_write_atomic does) and gives its
+ * FILE; files_out_commit flushes, closes and renames it over path;
+ * files_out_abort removes it.  0, or -1 with errno set and the failing file
+ * in o->failed. */
+struct files_out {
+	FILE *f;
+	char tmp[FILES_PATH_MAX];
+	char path[FILES_PATH_MAX];
+	char failed[FILES_PATH_MAX];
+};
+int files_out_open(struct files_out *o, const char *path);
+int files_out_commit(struct files_out *o);
+void files_out_abort(struct files_out *o);
 
 #endif

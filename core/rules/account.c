@@ -1612,3 +1612,39 @@ date_t account_checkpoint_day(const char *checkpoint)
 	r.p += 2;
 	return (date_t)ck_read_num(&r);
 }
+
+int account_checkpoint_summary(const char *checkpoint, struct acct_ck_summary *out)
+{
+	struct ck_reader r = {checkpoint, 0};
+	long long ninvs;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(checkpoint, "c1", 2) != 0)
+		return -1;
+	r.p += 2;
+	out->day = (date_t)ck_read_num(&r);
+	out->pending = ck_read_num(&r);
+	out->usable = ck_read_num(&r);
+	for (int i = 0; i < 4; i++)     /* last invoice, inactivity, spend */
+		ck_read_num(&r);
+	out->nlots = ck_read_num(&r);
+	ninvs = ck_read_num(&r);
+	if (r.bad || out->nlots < 0 || ninvs < 0 || out->nlots > 10000000)
+		return -1;
+	for (long long i = 0; i < out->nlots && !r.bad; i++) {
+		char skip[LOTS_DOC_SIZE];
+		int64_t units;
+
+		for (int k = 0; k < 3; k++)  /* opened, has_last, last_day */
+			ck_read_num(&r);
+		units = ck_read_num(&r);
+		ck_read_str(&r, skip, sizeof(skip));
+		ck_read_str(&r, skip, sizeof(skip));
+		if (i == 0 || units < out->min_lot)
+			out->min_lot = units;
+		if (__builtin_add_overflow(out->lots_units, units, &out->lots_units))
+			return -1;
+	}
+	out->debt = ck_read_num(&r);
+	return r.bad ? -1 : 0;
+}

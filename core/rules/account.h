@@ -178,4 +178,17 @@ int account_next_event(const struct account_sim *s, date_t *next);
 const char *account_checkpoint(const struct account_sim *s);
 date_t account_checkpoint_day(const char *checkpoint);
 
+/* What `accrue verify` checks of a stored checkpoint (SPEC §13): its day,
+ * the balances it holds, and its lots — their count, their units summed,
+ * the smallest, and the debt (usable consumed beyond the lots), so that
+ * lots − debt must equal usable. */
+struct acct_ck_summary {
+	date_t day;
+	int64_t pending, usable;
+	long long nlots;
+	int64_t lots_units, min_lot, debt;
+};
+/* 0, or -1 when the text is not a checkpoint this accrue can read. */
+int account_checkpoint_summary(const char *checkpoint, struct acct_ck_summary *out);
+
 #endif

@@ -138,5 +138,41 @@ VALUES ('S1', 'S1', 'RD', 'earn', '2026-02-01', 'INV-S1-1', 2300, 0, NULL, '', '
        ('S1', 'S1', 'RD', 'reverse_expiry', '2026-03-20', 'INV-S1-2', 460, 0, NULL, 'customer disputed', NULL),
        ('S1', 'S1', 'RD', 'redeem', '2026-03-25', 'PAY-9', 0, -500, NULL, 'redemption', NULL);
 
+-- The entries above posted as the closes would post them (SPEC §7), so that
+-- the books pass `accrue verify` like every scenario's: the running totals
+-- per program and kind, one journal per program with a line per GL role
+-- worth its units, and every entry that moves value pointing at it (the
+-- ledger is append-only: its guard is lifted for that one UPDATE).
+INSERT INTO ledger_totals (program, kind, units)
+SELECT program, kind, sum(pending_units + usable_units) FROM ledger GROUP BY program, kind;
+WITH j AS (
+    INSERT INTO gl_journals (program, journal_date, memo)
+    SELECT program, max(entry_date), 'report fixture' FROM ledger GROUP BY program
+    RETURNING journal_id, program
+), u AS (
+    SELECT program,
+           COALESCE(sum(pending_units + usable_units)
+                    FILTER (WHERE kind IN ('earn', 'accrual', 'adjust')), 0) AS expense,
+           COALESCE(sum(pending_units + usable_units)
+                    FILTER (WHERE kind IN ('expire', 'reverse_expiry')), 0) AS forfeit,
+           COALESCE(sum(pending_units + usable_units) FILTER (WHERE kind = 'redeem'), 0) AS receivable,
+           -sum(pending_units + usable_units) AS liability
+      FROM ledger GROUP BY program
+)
+INSERT INTO gl_lines (journal_id, account, debit_cents, credit_cents, role)
+SELECT j.journal_id, v.account, greatest(v.cents, 0), greatest(-v.cents, 0), v.role
+  FROM j JOIN u USING (program) JOIN programs p USING (program)
+ CROSS JOIN LATERAL (VALUES
+       ('expense', p.expense_account, round(u.expense * p.unit_value_cents / 100.0)::bigint),
+       ('forfeit', p.forfeit_account, round(u.forfeit * p.unit_value_cents / 100.0)::bigint),
+       ('receivable', p.receivable_account, round(u.receivable * p.unit_value_cents / 100.0)::bigint),
+       ('liability', p.liability_account, round(u.liability * p.unit_value_cents / 100.0)::bigint)
+       ) v(role, account, cents)
+ WHERE v.cents <> 0;
+ALTER TABLE ledger DISABLE TRIGGER ledger_append_only;
+UPDATE ledger l SET journal_id = j.journal_id
+  FROM gl_journals j WHERE j.program = l.program AND l.pending_units + l.usable_units <> 0;
+ALTER TABLE ledger ENABLE TRIGGER ledger_append_only;
+
 COMMIT;
 \endif
