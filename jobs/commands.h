@@ -21,5 +21,6 @@ int cmd_adjust(struct app *a, int argc, char **argv);
 int cmd_mail(struct app *a, int argc, char **argv);
 int cmd_statements(struct app *a, int argc, char **argv);
 int cmd_verify(struct app *a, int argc, char **argv);
+int cmd_reconcile(struct app *a, int argc, char **argv);
 
 #endif
