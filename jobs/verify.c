@@ -249,6 +249,7 @@ static void check_liability(struct verify *v)
 		 * positive); the posting rounds their value the same way */
 		int64_t want = units_value_cents(-p->units, p->unit_value_cents);
 		char have_s[MONEY_FMT_SIZE], want_s[MONEY_FMT_SIZE], units_s[MONEY_FMT_SIZE];
+		char diff_s[MONEY_FMT_SIZE];
 
 		if (p->mixed) {
 			printf("note %s: program %s: its liability account shares GL lines with another "
@@ -259,7 +260,7 @@ static void check_liability(struct verify *v)
 			fail(v, "program %s: GL liability %s, value of %s units %s (difference %s)",
 			     p->code, money_format(-p->liability_cents, have_s),
 			     decimal_format(p->units, 2, units_s), money_format(-want, want_s),
-			     money_format(want - p->liability_cents, want_s));
+			     money_format(p->liability_cents - want, diff_s));
 	}
 	check_end(v);
 }
@@ -360,10 +361,13 @@ static void account_row(struct verify *v, struct ledger_checks *lc, PGresult *r,
 		if (k.nlots && k.min_lot < 0)
 			fail(v, "account %s: checkpoint of %s holds a lot of %s units", account, day,
 			     decimal_format(k.min_lot, 2, a));
-		if (k.lots_units - k.debt != k.usable)
+		if (k.lots_units - k.debt != k.usable) {
+			char c[MONEY_FMT_SIZE];
+
 			fail(v, "account %s: checkpoint of %s: lots %s less debt %s is not its usable %s",
 			     account, day, decimal_format(k.lots_units, 2, a),
-			     decimal_format(k.debt, 2, b), decimal_format(k.usable, 2, b));
+			     decimal_format(k.debt, 2, b), decimal_format(k.usable, 2, c));
+		}
 	}
 }
 
