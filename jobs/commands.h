@@ -22,5 +22,6 @@ int cmd_mail(struct app *a, int argc, char **argv);
 int cmd_statements(struct app *a, int argc, char **argv);
 int cmd_verify(struct app *a, int argc, char **argv);
 int cmd_reconcile(struct app *a, int argc, char **argv);
+int cmd_report(struct app *a, int argc, char **argv);
 
 #endif

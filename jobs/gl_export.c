@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "commands.h"
@@ -272,6 +273,19 @@ static int gl_line(struct gl_out *o, PGresult *r, int i)
 	return rc;
 }
 
+/* After a Xero export to FILE: the numbered files of an earlier, longer
+ * export that this one did not write again are removed, so that FILE-*.csv
+ * never mixes two exports (importing them all would post journals twice). */
+static void remove_stale(const struct gl_out *o)
+{
+	char path[FILES_PATH_MAX];
+
+	for (int n = o->numbered ? o->nfile + 1 : 1; n <= XERO_FILES; n++) {
+		if (numbered_name(o->out, n, path, sizeof(path)) || unlink(path) != 0)
+			break;
+	}
+}
+
 static int export(PGconn *db, struct gl_out *o, const char *const p[3])
 {
 	long long lines = 0;
@@ -333,6 +347,8 @@ out:
 		rc = close_output(o);
 	}
 	report_rollback(db);
+	if (!rc && o->fmt == GL_XERO && o->out)
+		remove_stale(o);
 	if (!rc && !lines)
 		fprintf(stderr, "accrue gl export: no journals from %s to %s%s%s: %s\n", p[0], p[1],
 			p[2] ? " of program " : "", p[2] ? p[2] : "",

@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{"statements", cmd_statements,
 	 "statements (--customer N | --all) --from DATE --to DATE [--out DIR] [--email] [--no-company-header]"},
 	{"mail", cmd_mail, "mail retry [--resend-interrupted] [--failed]"},
+	{"report", cmd_report, "report --period YYYY-MM [--out FILE.pdf]: finance's month report"},
 	{"reconcile", cmd_reconcile,
 	 "reconcile --as-of DATE [--from DATE] [--format table|csv]: the GL beside the ledger"},
 	{"verify", cmd_verify, "verify [--deep]: check every invariant of the books, read-only"},

@@ -13,6 +13,9 @@
 #include "app.h"
 #include "close.h"
 #include "commands.h"
+#include "files.h"
+#include "finance_report.h"
+#include "log.h"
 #include "statements.h"
 
 static const char month_end_help[] =
@@ -100,5 +103,19 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 	 * re-run of the month-end) makes them. */
 	fflush(stdout);
 	src = statements_month_end(a, first, date_month_end(first), email);
+	/* finance's month report beside the statements (its own snapshot) */
+	{
+		char written[FILES_PATH_MAX];
+		struct err e = {0};
+		PGconn *db = app_db(a, &e);
+
+		if (!db || month_report_write(a, db, first, NULL, written, &e)) {
+			app_fail(&e);
+			if (src == EXIT_OK)
+				src = e.exit ? e.exit : EXIT_FAIL;
+		} else {
+			log_info("month-end: the month report is %s", written);
+		}
+	}
 	return src != EXIT_OK ? src : rc;
 }
