@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "month_report.h"
 #include "text.h"
 
 #define PDF_TEXT_MAX (4 * STMT_TEXT)   /* one drawn string, encoded */
@@ -724,10 +725,11 @@ static void summary_text(struct pdf *p, int top)
 {
 	const struct statement *s = p->s;
 	const struct template *t = p->t;
-	static const enum tpl_key labels[4] = {TPL_OPENING_BALANCE, TPL_CLOSING_BALANCE,
-					       TPL_LTD_EARNED, TPL_LTD_USED};
+	static const enum tpl_key labels[5] = {TPL_OPENING_BALANCE, TPL_CLOSING_BALANCE,
+					       TPL_LTD_EARNED, TPL_LTD_USED, TPL_LTD_EXPIRED};
 	const int64_t pend[2] = {s->open_pending, s->pending};
-	const int64_t use[4] = {s->open_usable, s->usable, statement_ltd_earned(s), s->ltd_used};
+	const int64_t use[5] = {s->open_usable, s->usable, statement_ltd_earned(s), s->ltd_used,
+				s->ltd_expired};
 	char a[TEMPLATE_AMOUNT_SIZE], d[TEMPLATE_DATE_SIZE], days[16], count[32];
 	const struct tpl_var v[] = {{"date", d}, {"days", days}};
 	size_t shown = statement_expiring_shown(s);
@@ -758,9 +760,9 @@ static void summary_text(struct pdf *p, int top)
 
 	/* the rest of the summary */
 	lines_start(&l, p, p->reg, 8, lx, Y(y + first * 12), 12, px - lx - 60);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		lines_add(&l, template_text(t, labels[i]));
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		HPDF_REAL yy = Y(y + (first + i) * 12);
 
 		if (!s->h.points && i < 2)
@@ -808,6 +810,86 @@ static void summary_text(struct pdf *p, int top)
 	ink(p, 0);
 }
 
+/* The first page's chart (STMT_CHART_H points from chart_y): the units
+ * earned and used in each of the last twelve months, two bars a month on a
+ * scale of round steps (core/rules/month_report's chart_axis). */
+#define CHART_TOP 16          /* below the title */
+#define CHART_BOTTOM 12       /* the month names */
+#define CHART_X0 (X0 + 52)    /* right of the axis labels */
+
+static struct chart_axis chart_scale(const struct statement *s)
+{
+	int64_t hi = 0;
+
+	for (int i = 0; i < STMT_CHART_MONTHS; i++) {
+		if (s->chart_earned[i] > hi)
+			hi = s->chart_earned[i];
+		if (s->chart_used[i] > hi)
+			hi = s->chart_used[i];
+	}
+	return chart_axis(0, hi, 3);
+}
+
+/* A value's height above the chart's base. */
+static HPDF_REAL chart_h(const struct chart_axis *a, int64_t v)
+{
+	HPDF_REAL h = STMT_CHART_H - CHART_TOP - CHART_BOTTOM;
+
+	return (HPDF_REAL)((double)(v > 0 ? v : 0) * h / (double)(a->hi > 0 ? a->hi : 1));
+}
+
+static void chart_fills(struct pdf *p, int top)
+{
+	const struct statement *s = p->s;
+	struct chart_axis a = chart_scale(s);
+	HPDF_REAL base = Y(top + STMT_CHART_H - CHART_BOTTOM), gw = (X1 - CHART_X0) / STMT_CHART_MONTHS;
+
+	for (int64_t v = a.step; v <= a.hi; v += a.step)
+		rule(p, CHART_X0, X1, base + chart_h(&a, v), 0.3f, 0.85f);
+	rule(p, CHART_X0, X1, base, 0.6f, 0.4f);
+	for (int g = 0; g < 2; g++) {
+		ink(p, g ? 0.72f : 0.3f);
+		for (int i = 0; i < STMT_CHART_MONTHS; i++) {
+			int64_t v = g ? s->chart_used[i] : s->chart_earned[i];
+
+			if (v > 0)
+				box(p, CHART_X0 + gw * (HPDF_REAL)i + gw * 0.18f + gw * 0.32f * (HPDF_REAL)g,
+				    base, gw * 0.3f, chart_h(&a, v));
+		}
+		/* the legend's swatch */
+		box(p, X1 - 150 + 75 * (HPDF_REAL)g, Y(top + 9), 7, 7);
+		HPDF_Page_Fill(p->page);
+	}
+	ink(p, 0);
+}
+
+static void chart_text(struct pdf *p, int top)
+{
+	const struct statement *s = p->s;
+	const struct template *t = p->t;
+	struct chart_axis a = chart_scale(s);
+	HPDF_REAL base = Y(top + STMT_CHART_H - CHART_BOTTOM), gw = (X1 - CHART_X0) / STMT_CHART_MONTHS;
+	char amount[TEMPLATE_AMOUNT_SIZE];
+	int ty, tm, td;
+
+	text(p, p->bold, 9, X0, Y(top + 10), LEFT, 300, template_text(t, TPL_CHART));
+	text(p, p->reg, 7, X1 - 140, Y(top + 9), LEFT, 60, template_text(t, TPL_CHART_EARNED));
+	text(p, p->reg, 7, X1 - 65, Y(top + 9), LEFT, 60, template_text(t, TPL_CHART_USED));
+	ink(p, 0.35f);
+	for (int64_t v = 0; v <= a.hi; v += a.step)
+		text(p, p->reg, 6, CHART_X0 - 4, base + chart_h(&a, v) - 2, RIGHT, 50,
+		     template_amount(t, v, amount));
+	date_to_ymd(s->h.to, &ty, &tm, &td);
+	for (int i = 0; i < STMT_CHART_MONTHS; i++) {
+		int m = ((tm - 1 + i - (STMT_CHART_MONTHS - 1)) % 12 + 12) % 12;
+		HPDF_REAL w = measure(p, p->reg, 6, t->months[m]);
+
+		text(p, p->reg, 6, CHART_X0 + gw * (HPDF_REAL)i + (gw - w) / 2, base - 8, LEFT, gw,
+		     t->months[m]);
+	}
+	ink(p, 0);
+}
+
 static void footer(struct pdf *p, size_t npages)
 {
 	char n[24], of[24], buf[STMT_KEY + STMT_NAME + 16];
@@ -835,7 +917,7 @@ static void draw_page(struct pdf *p, const struct stmt_page *pg)
 	int top;
 
 	statement_head(p->s, &g);
-	top = STMT_MARGIN + (p->page_no == 0 ? g.total_h : STMT_NEXT_HEAD_H);
+	top = pg->table_y;
 	p->page = HPDF_AddPage(p->doc);
 	HPDF_Page_SetSize(p->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
 	/* a page starts with PDF's defaults: black, lines 1 point wide */
@@ -847,8 +929,10 @@ static void draw_page(struct pdf *p, const struct stmt_page *pg)
 	rule(p, X0, X1, Y(p->page_no == 0 ? STMT_MARGIN + g.band_h - 6 : STMT_MARGIN + 32), 0.8f,
 	     0.3f);
 	table_fills(p, pg, top);
-	if (pg->summary)
+	if (pg->summary) {
 		summary_fills(p, pg->summary_y);
+		chart_fills(p, pg->chart_y);
+	}
 	rule(p, X0, X1, (HPDF_REAL)STMT_FOOTER_Y + 10, 0.4f, 0.6f);
 
 	HPDF_Page_BeginText(p->page);
@@ -858,8 +942,10 @@ static void draw_page(struct pdf *p, const struct stmt_page *pg)
 	else
 		next_head(p);
 	table_text(p, pg, top);
-	if (pg->summary)
+	if (pg->summary) {
 		summary_text(p, pg->summary_y);
+		chart_text(p, pg->chart_y);
+	}
 	footer(p, p->s->npages);
 	HPDF_Page_EndText(p->page);
 }

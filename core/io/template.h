@@ -54,6 +54,10 @@ enum tpl_key {
 	TPL_SUMMARY,
 	TPL_LTD_EARNED,
 	TPL_LTD_USED,
+	TPL_LTD_EXPIRED,
+	TPL_CHART,            /* the first page's chart: its title */
+	TPL_CHART_EARNED,     /* its legend */
+	TPL_CHART_USED,
 	TPL_EXPIRING,         /* {date} {days} */
 	TPL_EXPIRING_NONE,    /* {date} {days} */
 	TPL_EXPIRING_LATER,   /* {count}: the dates beyond those listed */

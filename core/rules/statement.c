@@ -27,6 +27,8 @@ void statement_begin(struct statement *s, const struct stmt_header *h)
 	s->open_pending = s->open_usable = 0;
 	s->opened = 0;
 	s->ltd_earnings = s->ltd_expired = s->ltd_used = 0;
+	memset(s->chart_earned, 0, sizeof(s->chart_earned));
+	memset(s->chart_used, 0, sizeof(s->chart_used));
 	s->nlines = 0;
 	s->child_lines = 0;
 	lots_reset(&s->lots);
@@ -66,6 +68,20 @@ int statement_add(struct statement *s, const struct stmt_entry *e)
 	s->pending += e->pending;
 	s->usable += e->usable;
 
+	/* the chart's month: the period's last is [11] */
+	{
+		int ey, em, ed, ty, tm, td, k;
+
+		date_to_ymd(e->date, &ey, &em, &ed);
+		date_to_ymd(s->h.to, &ty, &tm, &td);
+		k = (ey * 12 + em) - (ty * 12 + tm) + STMT_CHART_MONTHS - 1;
+		if (k >= 0 && k < STMT_CHART_MONTHS) {
+			if (e->ltd == STMT_LTD_EARNED)
+				s->chart_earned[k] += e->pending + e->usable;
+			else if (e->ltd == STMT_LTD_USED)
+				s->chart_used[k] -= e->usable;
+		}
+	}
 	/* life to date (README, Reports), by the line's figure */
 	switch (e->ltd) {
 	case STMT_LTD_EARNED:
@@ -206,8 +222,9 @@ size_t statement_expiring_shown(const struct statement *s)
 
 int statement_summary_rows(const struct statement *s, int *left, int *right)
 {
-	/* points: opening, closing, earned, used; dollars: a heading row too */
-	*left = s->h.points ? 4 : 5;
+	/* points: opening, closing, earned, used, expired; dollars: a heading
+	 * row too */
+	*left = s->h.points ? 5 : 6;
 	if (s->nexpiring == 0)
 		*right = 1;
 	else   /* heading, dates (the later ones on one row), total */
@@ -240,8 +257,9 @@ static struct stmt_page *page_new(struct statement *s)
 	return p;
 }
 
-/* Cut the table rows into pages; the summary follows the last row, or
- * opens a page of its own when it does not fit below it. */
+/* Cut the table rows into pages.  The first page holds, below its head,
+ * the summary and the expiry list, then the chart, then the table: where a
+ * customer looks first. */
 static int statement_paginate(struct statement *s)
 {
 	struct stmt_head g;
@@ -251,24 +269,25 @@ static int statement_paginate(struct statement *s)
 
 	statement_head(s, &g);
 	while (row < rows) {
-		top = STMT_MARGIN + (s->npages == 0 ? g.total_h : STMT_NEXT_HEAD_H);
+		int first = s->npages == 0;
+
+		if (!(p = page_new(s)))
+			return -1;
+		top = STMT_MARGIN + (first ? g.total_h : STMT_NEXT_HEAD_H);
+		if (first) {
+			p->summary = 1;
+			p->summary_y = top;
+			p->chart_y = top + statement_summary_h(s) + 4;
+			top = p->chart_y + STMT_CHART_H + STMT_GAP;
+		}
 		cap = (limit - top - STMT_TABLE_HEAD_H) / STMT_ROW_H;
 		if (cap < 1)
 			cap = 1;
-		if (!(p = page_new(s)))
-			return -1;
+		p->table_y = top;
 		p->first_row = row;
 		p->nrows = rows - row < (size_t)cap ? rows - row : (size_t)cap;
 		row += p->nrows;
-		p->summary_y = top + STMT_TABLE_HEAD_H + (int)p->nrows * STMT_ROW_H + STMT_GAP + 4;
 	}
-	if (p->summary_y + statement_summary_h(s) > limit) {
-		if (!(p = page_new(s)))
-			return -1;
-		p->first_row = rows;
-		p->summary_y = STMT_MARGIN + STMT_NEXT_HEAD_H;
-	}
-	p->summary = 1;
 	return 0;
 }
 

@@ -111,9 +111,17 @@ struct stmt_expiring {
  * balance. */
 struct stmt_page {
 	size_t first_row, nrows;
-	int summary;                  /* the summary and expiry list go here */
+	int table_y;                  /* the table's top, from the page's top */
+	int summary;                  /* the summary, the expiry list and the chart
+				       * go here: the first page, above the table */
 	int summary_y;                /* their top, from the page's top */
+	int chart_y;                  /* the chart's top */
 };
+
+/* The first page's chart: the units earned and used in each of the twelve
+ * months up to the period's last, bars STMT_CHART_H points tall at most. */
+#define STMT_CHART_MONTHS 12
+#define STMT_CHART_H 92
 
 enum stmt_col {
 	STMT_COL_DATE,
@@ -135,6 +143,8 @@ struct statement {
 	int64_t open_pending, open_usable;
 	int opened;                          /* opening balances taken */
 	int64_t ltd_earnings, ltd_expired, ltd_used;  /* ltd_earnings before expiries */
+	/* the chart: earned and used per month, [11] the period's last month */
+	int64_t chart_earned[STMT_CHART_MONTHS], chart_used[STMT_CHART_MONTHS];
 	struct stmt_line *lines;
 	size_t nlines, caplines;
 	int child_lines;                     /* a line of the period is a child's */

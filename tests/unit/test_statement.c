@@ -201,8 +201,9 @@ static void test_columns(void **state)
 	statement_free(&s);
 }
 
-/* Many lines: several pages, every row on exactly one page, in order, the
- * summary on the last. */
+/* Many lines: several pages, every row on exactly one page, in order; the
+ * summary and the chart on the first, above its table, which starts lower
+ * than the next pages' do. */
 static void test_pages(void **state)
 {
 	struct statement s;
@@ -226,8 +227,17 @@ static void test_pages(void **state)
 		assert_int_equal(s.pages[p].first_row, next);
 		assert_true(s.pages[p].nrows > 0 || s.pages[p].summary);
 		next += s.pages[p].nrows;
-		assert_int_equal(s.pages[p].summary, p == s.npages - 1);
+		assert_int_equal(s.pages[p].summary, p == 0);
+		if (p > 0)
+			assert_true(s.pages[p].table_y < s.pages[0].table_y);
 	}
+	assert_true(s.pages[0].summary_y < s.pages[0].chart_y);
+	assert_true(s.pages[0].chart_y + STMT_CHART_H <= s.pages[0].table_y);
+	/* the chart: 400 lines of 1.00 each over January to October */
+	assert_int_equal(s.chart_earned[0], 40 * 100);       /* January */
+	assert_int_equal(s.chart_earned[9], 40 * 100);       /* October */
+	assert_int_equal(s.chart_earned[10], 0);
+	assert_int_equal(s.chart_used[0], 0);
 	assert_int_equal(next, statement_rows(&s));
 	statement_free(&s);
 }
