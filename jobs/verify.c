@@ -208,6 +208,10 @@ static int check_journals(struct verify *v)
 	PQclear(r);
 	check_end(v);
 
+	if (!(r = db_query(v->db, v->e, "SELECT count(*) FROM gl_journals", 0, NULL)))
+		return v->e->exit;
+	v->checked_journals = db_value(r) ? atoll(db_value(r)) : 0;
+	PQclear(r);
 	if (!(r = db_query(v->db, v->e, liability_sql, 0, NULL)))
 		return v->e->exit;
 	if ((size_t)PQntuples(r) > VERIFY_PROGRAMS) {
@@ -268,57 +272,68 @@ static void check_liability(struct verify *v)
 /* ---- 3. the ledger, in one pass ---- */
 
 /*
- * One scan of the ledger, three groupings (which one a row is: g, the
- * GROUPING bits of account, program, kind, journal_id — 3 per account and
- * program, 9 per program and kind, 14 per journal):
+ * One scan of the ledger, in parallel where the server can: its rows
+ * grouped by account, program and kind, each joined to the account's
+ * checkpoint day and to its journal (so that an entry naming a journal
+ * that does not exist is counted there); then, over those few rows, two
+ * groupings (g, the GROUPING bits of account, program, kind: 1 per account
+ * and program, 4 per program and kind):
  *   per account and program: balances, the life-to-date sums (ledger_ltd,
- *     sql/005_rules.sql), the balances through the account's checkpoint
- *     day, and the account's current program and checkpoint;
+ *     sql/005_rules.sql), the balances through the checkpoint's day, the
+ *     entries without a journal or with one that does not exist, and the
+ *     account's current program and checkpoint;
  *   per program and kind: the units, beside ledger_totals (read before,
- *     so that a stored total with no entries is found too);
- *   per journal: whether it exists, and the value-moving entries without
- *     one (journal NULL).
+ *     so that a stored total with no entries is found too).
+ * No ORDER BY: each row is checked on its own.
  */
 static const char ledger_sql[] =
 	"DECLARE verify_rows NO SCROLL CURSOR FOR "
-	"WITH agg AS ("
-	"  SELECT GROUPING(l.account, l.program, l.kind, l.journal_id) AS g,"
-	"         l.account, l.program, l.kind, l.journal_id,"
-	"         sum(l.pending_units)::bigint AS pending, sum(l.usable_units)::bigint AS usable,"
-	"         COALESCE(sum(l.pending_units + l.usable_units)"
-	"                  FILTER (WHERE ledger_ltd(l.kind) = 'earned'), 0)::bigint AS earned,"
-	"         -COALESCE(sum(l.pending_units + l.usable_units)"
-	"                   FILTER (WHERE ledger_ltd(l.kind) = 'expired'), 0)::bigint AS expired,"
-	"         -COALESCE(sum(l.usable_units) FILTER (WHERE ledger_ltd(l.kind) = 'used'), 0)::bigint"
-	"           AS used,"
-	"         COALESCE(sum(l.pending_units) FILTER (WHERE l.entry_date <= k.checkpoint_day), 0)::bigint"
-	"           AS ck_pending,"
-	"         COALESCE(sum(l.usable_units) FILTER (WHERE l.entry_date <= k.checkpoint_day), 0)::bigint"
-	"           AS ck_usable,"
+	"WITH per_kind AS ("
+	"  SELECT l.account, l.program, l.kind,"
+	"         sum(l.pending_units) AS pending, sum(l.usable_units) AS usable,"
+	"         sum(l.pending_units) FILTER (WHERE l.entry_date <= k.checkpoint_day) AS ck_pending,"
+	"         sum(l.usable_units) FILTER (WHERE l.entry_date <= k.checkpoint_day) AS ck_usable,"
 	"         count(*) FILTER (WHERE l.journal_id IS NULL"
 	"                          AND l.pending_units + l.usable_units <> 0) AS unjournaled,"
 	"         min(l.entry_id) FILTER (WHERE l.journal_id IS NULL"
-	"                                 AND l.pending_units + l.usable_units <> 0) AS first_unjournaled"
-	"    FROM ledger l LEFT JOIN account_checkpoints k ON k.account = l.account"
-	"   GROUP BY GROUPING SETS ((l.account, l.program), (l.program, l.kind), (l.journal_id))"
+	"                                 AND l.pending_units + l.usable_units <> 0) AS first_unjournaled,"
+	"         count(*) FILTER (WHERE l.journal_id IS NOT NULL AND j.journal_id IS NULL) AS lost,"
+	"         min(l.entry_id) FILTER (WHERE l.journal_id IS NOT NULL AND j.journal_id IS NULL)"
+	"           AS first_lost"
+	"    FROM ledger l"
+	"    LEFT JOIN account_checkpoints k ON k.account = l.account"
+	"    LEFT JOIN gl_journals j ON j.journal_id = l.journal_id"
+	"   GROUP BY l.account, l.program, l.kind"
+	"), agg AS ("
+	"  SELECT GROUPING(account, program, kind) AS g, account, program, kind,"
+	"         sum(pending)::bigint AS pending, sum(usable)::bigint AS usable,"
+	"         COALESCE(sum(pending + usable) FILTER (WHERE ledger_ltd(kind) = 'earned'), 0)::bigint"
+	"           AS earned,"
+	"         -COALESCE(sum(pending + usable) FILTER (WHERE ledger_ltd(kind) = 'expired'), 0)::bigint"
+	"           AS expired,"
+	"         -COALESCE(sum(usable) FILTER (WHERE ledger_ltd(kind) = 'used'), 0)::bigint AS used,"
+	"         COALESCE(sum(ck_pending), 0)::bigint AS ck_pending,"
+	"         COALESCE(sum(ck_usable), 0)::bigint AS ck_usable,"
+	"         sum(unjournaled)::bigint AS unjournaled, min(first_unjournaled) AS first_unjournaled,"
+	"         sum(lost)::bigint AS lost, min(first_lost) AS first_lost"
+	"    FROM per_kind GROUP BY GROUPING SETS ((account, program), (program, kind))"
 	") "
-	"SELECT a.g, a.account, a.program, a.kind, a.journal_id, a.pending, a.usable, a.earned,"
-	"       a.expired, a.used, a.ck_pending, a.ck_usable, a.unjournaled, a.first_unjournaled,"
-	"       c.program = a.program AND k.checkpoint IS NOT NULL, k.checkpoint,"
-	"       j.journal_id IS NOT NULL"
+	"SELECT a.g, a.account, a.program, a.kind, a.pending, a.usable, a.earned, a.expired, a.used,"
+	"       a.ck_pending, a.ck_usable, a.unjournaled, a.first_unjournaled, a.lost, a.first_lost,"
+	"       c.program = a.program AND k.checkpoint IS NOT NULL, k.checkpoint"
 	"  FROM agg a"
-	"  LEFT JOIN customers c ON a.g = 3 AND c.customer = a.account"
-	"  LEFT JOIN account_checkpoints k ON a.g = 3 AND k.account = a.account"
-	"  LEFT JOIN gl_journals j ON a.g = 14 AND j.journal_id = a.journal_id"
-	" ORDER BY a.g, a.account, a.program, a.kind, a.journal_id";
-enum { V_G, V_ACCOUNT, V_PROGRAM, V_KIND, V_JOURNAL, V_PENDING, V_USABLE, V_EARNED,
-       V_EXPIRED, V_USED, V_CK_PENDING, V_CK_USABLE, V_UNJOURNALED, V_FIRST_UNJOURNALED,
-       V_CHECKPOINTED, V_CHECKPOINT, V_JOURNAL_EXISTS };
-enum { G_ACCOUNT = 3, G_KIND = 9, G_JOURNAL = 14 };
+	"  LEFT JOIN customers c ON a.g = 1 AND c.customer = a.account"
+	"  LEFT JOIN account_checkpoints k ON a.g = 1 AND k.account = a.account";
+enum { V_G, V_ACCOUNT, V_PROGRAM, V_KIND, V_PENDING, V_USABLE, V_EARNED, V_EXPIRED, V_USED,
+       V_CK_PENDING, V_CK_USABLE, V_UNJOURNALED, V_FIRST_UNJOURNALED, V_LOST, V_FIRST_LOST,
+       V_CHECKPOINTED, V_CHECKPOINT };
+enum { G_ACCOUNT = 1, G_KIND = 4 };
 
 struct ledger_checks {
 	struct check identity, totals, journals, checkpoints, lots;
 };
+
+static void journals_of(struct verify *v, struct ledger_checks *lc, PGresult *r, int i);
 
 static void account_row(struct verify *v, struct ledger_checks *lc, PGresult *r, int i)
 {
@@ -331,6 +346,7 @@ static void account_row(struct verify *v, struct ledger_checks *lc, PGresult *r,
 	v->checked_accounts++;
 	if (p)
 		p->units += pending + usable;
+	journals_of(v, lc, r, i);
 	v->cur = &lc->identity;
 	if (pending + usable != ltd_earned - ltd_used)
 		fail(v, "account %s, program %s: pending + usable %s, ltd_earned - ltd_used %s",
@@ -420,18 +436,19 @@ static int load_totals(struct verify *v)
 	return 0;
 }
 
-static void journal_row(struct verify *v, struct ledger_checks *lc, PGresult *r, int i)
+/* The entries of an account without a journal, or naming one that does
+ * not exist. */
+static void journals_of(struct verify *v, struct ledger_checks *lc, PGresult *r, int i)
 {
 	v->cur = &lc->journals;
-	if (PQgetisnull(r, i, V_JOURNAL)) {
-		if (num(r, i, V_UNJOURNALED))
-			fail(v, "%lld entries that move value have no journal (the first: entry %s)",
-			     (long long)num(r, i, V_UNJOURNALED), PQgetvalue(r, i, V_FIRST_UNJOURNALED));
-		return;
-	}
-	v->checked_journals++;
-	if (strcmp(PQgetvalue(r, i, V_JOURNAL_EXISTS), "t") != 0)
-		fail(v, "journal %s, named by entries, does not exist", PQgetvalue(r, i, V_JOURNAL));
+	if (num(r, i, V_UNJOURNALED))
+		fail(v, "account %s, program %s: %lld entries that move value have no journal "
+		     "(the first: entry %s)", PQgetvalue(r, i, V_ACCOUNT), PQgetvalue(r, i, V_PROGRAM),
+		     (long long)num(r, i, V_UNJOURNALED), PQgetvalue(r, i, V_FIRST_UNJOURNALED));
+	if (num(r, i, V_LOST))
+		fail(v, "account %s, program %s: %lld entries name a journal that does not exist "
+		     "(the first: entry %s)", PQgetvalue(r, i, V_ACCOUNT), PQgetvalue(r, i, V_PROGRAM),
+		     (long long)num(r, i, V_LOST), PQgetvalue(r, i, V_FIRST_LOST));
 }
 
 static int check_ledger(struct verify *v)
@@ -464,8 +481,6 @@ static int check_ledger(struct verify *v)
 				account_row(v, &lc, r, i);
 			else if (g == G_KIND)
 				kind_row(v, &lc, r, i);
-			else if (g == G_JOURNAL)
-				journal_row(v, &lc, r, i);
 		}
 		PQclear(r);
 		if (n == 0)
@@ -576,7 +591,9 @@ int cmd_verify(struct app *a, int argc, char **argv)
 		free(v);
 		return app_fail(&e);
 	}
+	/* the ledger's grouping hashes in memory, as the close's do */
 	if ((rc = report_begin(v->db, &e)) ||
+	    (rc = db_exec(v->db, &e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
 	    (rc = check_schema(v)) || (rc = check_journals(v)) || (rc = check_ledger(v)) ||
 	    (rc = check_periods(v))) {
 		report_rollback(v->db);
