@@ -11,7 +11,8 @@
  *               (earnings, accruals, adjustments), expiries (and reversed
  *               expiries) and redemptions dated from F to D — the kinds'
  *               figure of ledger_ltd (sql/005_rules.sql) picks the role.
- * F is --from, else the day after the last reconcile's D, else the start.
+ * F is --from, else the day after the last reconcile as of a day before D
+ * (reconciling the same D again shows the same range), else the start.
  * Every difference is followed by the entries behind it: an entry dated in
  * the range whose journal is dated outside it (a late document journaled
  * in the next open period), or the other way round, one row each; what they
@@ -53,7 +54,7 @@ static const char help[] =
 	"\n"
 	"  --as-of DATE     the last day (YYYY-MM-DD)\n"
 	"  --from DATE      the first day of the movements (default: the day after the\n"
-	"                   last reconcile, else the first journal)\n"
+	"                   last reconcile as of an earlier day, else the start)\n"
 	"  --format FORMAT  table (default) or csv\n"
 	"\n"
 	"columns: program,line,gl,ledger,difference,detail (debits positive)\n";
@@ -214,15 +215,19 @@ static int reconcile(struct rec *r)
 	return rc;
 }
 
-/* The day after the last reconcile, and whether any close has finished. */
+/* The day after the last reconcile as of a day before r->to (so that
+ * reconciling the same day again shows the same range), and whether any
+ * close has finished. */
 static int defaults(struct rec *r, char from[DATE_FMT_SIZE], int *closed)
 {
 	enum { D_NEXT, D_CLOSED };
+	const char *p[1] = {r->to};
 	PGresult *res = db_query(r->db, r->e,
 				 "SELECT (SELECT max(business_date) + 1 FROM runs"
-				 "         WHERE job = 'reconcile' AND status = 'done')::text,"
+				 "         WHERE job = 'reconcile' AND status = 'done'"
+				 "           AND business_date < $1::date)::text,"
 				 "       EXISTS (SELECT 1 FROM runs WHERE status = 'done'"
-				 "                  AND job IN ('daily-close', 'month-end'))", 0, NULL);
+				 "                  AND job IN ('daily-close', 'month-end'))", 1, p);
 
 	if (!res)
 		return r->e->exit;
@@ -304,11 +309,6 @@ int cmd_reconcile(struct app *a, int argc, char **argv)
 	else if (last[0])
 		snprintf(from_s, sizeof(from_s), "%s", last);
 	r.from = from_s[0] ? from_s : "-infinity";
-	if (!have_from && last[0] && strcmp(last, to_s) > 0) {
-		rc = err_set(&e, EXIT_USAGE, "the last reconcile was as of the day before %s, after "
-			     "--as-of %s: give --from", last, to_s);
-		goto fail;
-	}
 	table_begin(&r.t, stdout, fmt, NCOLS, cols, align);
 	rc = reconcile(&r);
 	if (table_end(&r.t) && !rc)
