@@ -35,7 +35,7 @@ static const struct command commands[] = {
 	{"mail", cmd_mail, "mail retry [--resend-interrupted] [--failed]"},
 	{"report", cmd_report, "report --period YYYY-MM [--out FILE.pdf]: finance's month report"},
 	{"reconcile", cmd_reconcile,
-	 "reconcile --as-of DATE [--from DATE] [--format table|csv]: the GL beside the ledger"},
+	 "reconcile --as-of DATE [--from DATE] [--format table|csv] [--out FILE]: the GL beside the ledger"},
 	{"verify", cmd_verify, "verify [--deep]: check every invariant of the books, read-only"},
 };
 

@@ -1,5 +1,6 @@
 /*
- * accrue reconcile --as-of D [--from D] [--format table|csv]   (SPEC §13, §10)
+ * accrue reconcile --as-of D [--from D] [--format table|csv] [--out FILE]
+ *                                                          (SPEC §13, §10)
  *
  * Per program, the GL beside the ledger, in one snapshot:
  *   liability   the liability role's GL balance from the journals dated up
@@ -24,6 +25,7 @@
  * of job `reconcile` (its D), so the next one starts the day after.
  * Before any close there is nothing to reconcile: it says so, exit 0.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,7 @@
 #include "app.h"
 #include "commands.h"
 #include "db.h"
+#include "files.h"
 #include "money.h"
 #include "report.h"
 #include "runs.h"
@@ -41,7 +44,7 @@
 #define RECONCILE_ENTRIES_S "100"
 
 static const char help[] =
-	"usage: accrue reconcile --as-of DATE [--from DATE] [--format table|csv]\n"
+	"usage: accrue reconcile --as-of DATE [--from DATE] [--format table|csv] [--out FILE]\n"
 	"\n"
 	"Per program, the GL beside the ledger:\n"
 	"  liability    the liability account's GL balance as of DATE beside the money\n"
@@ -56,6 +59,7 @@ static const char help[] =
 	"  --from DATE      the first day of the movements (default: the day after the\n"
 	"                   last reconcile as of an earlier day, else the start)\n"
 	"  --format FORMAT  table (default) or csv\n"
+	"  --out FILE       write FILE (whole or not at all) instead of stdout\n"
 	"\n"
 	"columns: program,line,gl,ledger,difference,detail (debits positive)\n";
 
@@ -244,6 +248,7 @@ int cmd_reconcile(struct app *a, int argc, char **argv)
 		{"as-of", required_argument, NULL, 'a'},
 		{"from", required_argument, NULL, 'f'},
 		{"format", required_argument, NULL, 'F'},
+		{"out", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -254,6 +259,9 @@ int cmd_reconcile(struct app *a, int argc, char **argv)
 	struct err e = {0};
 	struct rec r;
 	long long run_id = 0;
+	const char *out = NULL;
+	struct files_out file = {0};
+	int file_open = 0;
 
 	if (app_wants_help(argc, argv)) {
 		fputs(help, stdout);
@@ -275,6 +283,11 @@ int cmd_reconcile(struct app *a, int argc, char **argv)
 		case 'F':
 			if (report_format_arg("reconcile", optarg, &fmt))
 				return EXIT_USAGE;
+			break;
+		case 'o':
+			if (!*optarg)
+				return app_usage("reconcile", "--out: empty file name");
+			out = optarg;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -309,10 +322,24 @@ int cmd_reconcile(struct app *a, int argc, char **argv)
 	else if (last[0])
 		snprintf(from_s, sizeof(from_s), "%s", last);
 	r.from = from_s[0] ? from_s : "-infinity";
-	table_begin(&r.t, stdout, fmt, NCOLS, cols, align);
+	if (out) {
+		if (files_out_open(&file, out)) {
+			rc = err_set(&e, EXIT_FAIL, "%s: cannot write: %s", file.failed, strerror(errno));
+			goto fail;
+		}
+		file_open = 1;
+	}
+	table_begin(&r.t, file_open ? file.f : stdout, fmt, NCOLS, cols, align);
 	rc = reconcile(&r);
 	if (table_end(&r.t) && !rc)
 		rc = report_write_failed(&e);
+	if (file_open) {
+		file_open = 0;
+		if (rc)
+			files_out_abort(&file);
+		else if (files_out_commit(&file))
+			rc = err_set(&e, EXIT_FAIL, "%s: cannot write: %s", file.failed, strerror(errno));
+	}
 	if (rc)
 		goto fail;
 	if ((rc = runs_start(r.db, &e, "reconcile", to_s, NULL, &run_id)))
@@ -330,6 +357,8 @@ int cmd_reconcile(struct app *a, int argc, char **argv)
 			"listed under it)\n", r.differences);
 	return EXIT_OK;
 fail:
+	if (file_open)
+		files_out_abort(&file);
 	{
 		struct err ignored;
 

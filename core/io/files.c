@@ -57,7 +57,8 @@ int files_write_atomic(const char *path, const void *data, size_t len, char *fai
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	snprintf(failed, FILES_PATH_MAX, "%s", tmp);
+	/* mkstemp failing is the folder's doing: name the file asked for */
+	snprintf(failed, FILES_PATH_MAX, "%s", path);
 	if ((fd = mkstemp(tmp)) < 0)
 		return -1;
 	snprintf(failed, FILES_PATH_MAX, "%s", tmp);
@@ -109,7 +110,7 @@ int files_out_open(struct files_out *o, const char *path)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	snprintf(o->failed, sizeof(o->failed), "%s", o->tmp);
+	snprintf(o->failed, sizeof(o->failed), "%s", path);
 	if ((fd = mkstemp(o->tmp)) < 0)
 		return -1;
 	snprintf(o->failed, sizeof(o->failed), "%s", o->tmp);
