@@ -1,12 +1,15 @@
 /*
  * accrue: the command table and the global options (SPEC §10).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "commands.h"
@@ -61,6 +64,33 @@ static void usage(FILE *out)
 		"75 another run holds the lock\n");
 }
 
+/* Standard streams closed at start (`2>&-`) are opened on /dev/null, so
+ * that the first file or socket opened never becomes stdout or stderr and
+ * takes accrue's output. */
+static void std_streams(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(EXIT_FAIL);
+}
+
+/* After the command, as git does: stdout flushed and closed, and a write
+ * that failed (a full disk, a closed pipe) turns success into exit 1. */
+static int close_stdout(int rc)
+{
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+
+	if (fclose(stdout) != 0)
+		bad = 1;
+	if (bad && rc == EXIT_OK) {
+		fprintf(stderr, "accrue: cannot write the output: %s\n",
+			errno ? strerror(errno) : "write error");
+		return EXIT_FAIL;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -74,6 +104,7 @@ int main(int argc, char **argv)
 	const char *cfg_arg = NULL;
 	int c, rc;
 
+	std_streams();
 	log_init("accrue");
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -86,7 +117,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return EXIT_OK;
+			return close_stdout(EXIT_OK);
 		default:
 			usage(stderr);
 			return EXIT_USAGE;
@@ -117,9 +148,8 @@ int main(int argc, char **argv)
 			 * KIND) */
 			optind = 0;
 			rc = commands[i].fn(&a, subc, sub);
-			fflush(stdout);
 			db_close(a.db);
-			return rc;
+			return close_stdout(rc);
 		}
 	}
 	fprintf(stderr, "accrue: unknown command \"%s\"\n(see `accrue --help`)\n", argv[optind]);

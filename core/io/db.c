@@ -3,28 +3,66 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 static void db_quiet(void *arg, const char *msg)
 {
 	(void)arg;
 	(void)msg;
 }
 
+/* Trailing blanks and newlines off a libpq message. */
+static void db_trim(char *msg)
+{
+	size_t n = strlen(msg);
+
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+}
+
 PGconn *db_connect(const char *conninfo, struct err *e)
 {
-	const char *keys[] = {"dbname", "application_name", "fallback_application_name", NULL};
-	const char *vals[] = {conninfo ? conninfo : "", "accrue", "accrue", NULL};
-	PGconn *db = PQconnectdbParams(keys, vals, 1);
+	/* connect_timeout first: the connection string's own (or
+	 * $PGCONNECT_TIMEOUT) wins over accrue's default */
+	const char *timeout = getenv("PGCONNECT_TIMEOUT");
+	const char *keys[] = {"connect_timeout", "dbname", "application_name",
+			      "fallback_application_name", NULL};
+	const char *vals[] = {timeout && *timeout ? timeout : DB_CONNECT_TIMEOUT,
+			      conninfo ? conninfo : "", "accrue", "accrue", NULL};
+	PGconn *db;
 
-	if (!db) {
+	/* a connection string (key=value pairs or a URI) is checked first, so
+	 * that a malformed one is a usage error, its password not quoted; a
+	 * bare word is a database name, as libpq reads it */
+	if (conninfo && (strchr(conninfo, '=') || !strncmp(conninfo, "postgresql://", 13) ||
+			 !strncmp(conninfo, "postgres://", 11))) {
+		char *why = NULL;
+		PQconninfoOption *opts = PQconninfoParse(conninfo, &why);
+
+		if (!opts) {
+			char msg[512];
+
+			snprintf(msg, sizeof(msg), "%s", why ? why : "out of memory");
+			PQfreemem(why);
+			text_redact_passwords(msg);
+			db_trim(msg);
+			err_set(e, EXIT_USAGE, "the connection string is not valid: %s\n"
+				"(see --db in `accrue --help`; a password is better kept in PGPASSFILE "
+				"or a service file than on the command line)", msg);
+			return NULL;
+		}
+		PQconninfoFree(opts);
+	}
+	if (!(db = PQconnectdbParams(keys, vals, 1))) {
 		err_set(e, EXIT_UNAVAILABLE, "cannot connect to the database: out of memory");
 		return NULL;
 	}
 	if (PQstatus(db) != CONNECTION_OK) {
-		char *msg = PQerrorMessage(db);
-		size_t n = strlen(msg);
+		char msg[1024];
 
-		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-			msg[--n] = '\0';
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(db));
+		text_redact_passwords(msg);
+		db_trim(msg);
 		err_set(e, EXIT_UNAVAILABLE,
 			"cannot connect to the database: %s\n"
 			"(give a connection with --db or ACCRUE_DB, or set PGHOST/PGDATABASE)",

@@ -16,6 +16,10 @@
 #include "err.h"
 #include "sbuf.h"
 
+/* Seconds a connection may take, unless the connection string or
+ * $PGCONNECT_TIMEOUT says otherwise. */
+#define DB_CONNECT_TIMEOUT "10"
+
 PGconn *db_connect(const char *conninfo, struct err *e);
 void db_close(PGconn *db);
 

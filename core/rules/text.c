@@ -109,3 +109,46 @@ const char *text_line(const char *text, int n, char *buf, size_t size)
 		buf[len - 1] = '\0';
 	return buf;
 }
+
+/* Replace s[from, to) by "***" in place (to - from >= 3: the text never
+ * grows); shorter runs are starred where they stand. */
+static void redact(char *s, size_t from, size_t to)
+{
+	size_t n = strlen(s);
+
+	if (to - from < 3) {
+		for (size_t i = from; i < to; i++)
+			s[i] = '*';
+		return;
+	}
+	memcpy(s + from, "***", 3);
+	memmove(s + from + 3, s + to, n - to + 1);
+}
+
+void text_redact_passwords(char *s)
+{
+	for (char *p = strstr(s, "password="); p; p = strstr(p + 1, "password=")) {
+		size_t from = (size_t)(p - s) + 9, to = from;
+		char quote = s[from] == '\'' || s[from] == '"' ? s[from] : 0;
+
+		if (quote)
+			to++;
+		while (s[to] && (quote ? s[to] != quote : (s[to] != ' ' && s[to] != '&' &&
+							  s[to] != '"' && s[to] != '\n')))
+			to++;
+		if (quote && s[to])
+			to++;
+		redact(s, from, to);
+	}
+	for (char *p = strstr(s, "://"); p; p = strstr(p + 3, "://")) {
+		char *at = strchr(p + 3, '@'), *colon;
+		char *end = p + 3 + strcspn(p + 3, " /?\"'\n");
+
+		if (!at || at > end)
+			continue;
+		colon = memchr(p + 3, ':', (size_t)(at - (p + 3)));
+		if (!colon || at - colon - 1 <= 0)
+			continue;
+		redact(s, (size_t)(colon + 1 - s), (size_t)(at - s));
+	}
+}

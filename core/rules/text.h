@@ -33,4 +33,9 @@ void text_copy(char *dst, size_t n, const char *src);
  * trailing CR dropped); "" past the last line.  Returns buf or "". */
 const char *text_line(const char *text, int n, char *buf, size_t size);
 
+/* Hide the passwords in a message that may quote a connection string:
+ * the value after "password=" and the one between ':' and '@' of a
+ * "scheme://user:password@" URI become "***", in place. */
+void text_redact_passwords(char *s);
+
 #endif

@@ -151,9 +151,35 @@ static void test_line(void **state)
 	assert_string_equal(text_line("a long first line", 0, b, sizeof(b)), "a long ");
 }
 
+/* Passwords in a message that quotes a connection string. */
+static void test_redact_passwords(void **state)
+{
+	char a[] = "invalid: \"postgresql://bob:s3cret@[::1/db\"";
+	char b[] = "bad option: host=x password=hunter22 port=abc";
+	char c[] = "host=x password='sec ret' dbname=y";
+	char d[] = "postgresql://bob@host/db?password=pw&sslmode=require";
+	char e[] = "nothing secret here: postgresql://host/db";
+	char f[] = "postgresql://u:pw@h";
+
+	(void)state;
+	text_redact_passwords(a);
+	assert_string_equal(a, "invalid: \"postgresql://bob:***@[::1/db\"");
+	text_redact_passwords(b);
+	assert_string_equal(b, "bad option: host=x password=*** port=abc");
+	text_redact_passwords(c);
+	assert_string_equal(c, "host=x password=*** dbname=y");
+	text_redact_passwords(d);
+	assert_string_equal(d, "postgresql://bob@host/db?password=**&sslmode=require");
+	text_redact_passwords(e);
+	assert_string_equal(e, "nothing secret here: postgresql://host/db");
+	text_redact_passwords(f);
+	assert_string_equal(f, "postgresql://u:**@h");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_redact_passwords),
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_utf8_invalid),
 		cmocka_unit_test(test_has_crlf),
