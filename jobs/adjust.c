@@ -24,6 +24,7 @@
 #include "commands.h"
 #include "db.h"
 #include "money.h"
+#include "text.h"
 
 /* -- the command ------------------------------------------------------------- */
 
@@ -125,8 +126,19 @@ int cmd_adjust(struct app *a, int argc, char **argv)
 		return app_usage(what, "--customer is required");
 	if (!reason || !*reason)
 		return app_usage(what, "--reason is required: say why");
-	if (strpbrk(reason, "\r\n") || (reference && strpbrk(reference, "\r\n")))
-		return app_usage(what, "--reason and --reference must be one line");
+	{
+		/* the import's check of a text field (core/rules/text) */
+		const char *const texts[][2] = {{"--reason", reason}, {"--reference", reference},
+					       {"--customer", customer}, {"--invoice", invoice}};
+
+		for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
+			const char *why = texts[k][1] ? text_field_problem(texts[k][1], strlen(texts[k][1]), 0)
+						     : NULL;
+
+			if (why)
+				return app_usage(what, "%s %s", texts[k][0], why);
+		}
+	}
 	if (!strcmp(action, "add")) {
 		int64_t v;
 		enum decimal_status st;

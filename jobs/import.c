@@ -271,17 +271,16 @@ static int field_stage(struct import *im, long line, const struct import_col *c,
 	}
 	switch (c->type) {
 	case COL_TEXT:
-		return stage_text(out, v, len);
-	case COL_NAME:
-		for (const char *p = v; *p; p++) {
-			if ((unsigned char)*p < 0x20 || *p == 0x7F) {
-				error_add(im, line, c->name, text_has_crlf(v)
-					  ? "must not hold a line break"
-					  : "must not hold control characters");
-				return -1;
-			}
+	case COL_NAME: {
+		/* the one text check (core/rules/text), as for a command's options */
+		const char *why = text_field_problem(v, len, c->type == COL_TEXT);
+
+		if (why) {
+			error_add(im, line, c->name, why);
+			return -1;
 		}
 		return stage_text(out, v, len);
+	}
 	case COL_DATE:
 		if (date_parse(v, &d)) {
 			quote_value(q, sizeof(q), v);

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "text.h"
+
 int table_parse_format(const char *s, enum table_format *f)
 {
 	if (strcmp(s, "csv") == 0)
@@ -24,19 +26,36 @@ static size_t table_width(const char *s)
 	return w;
 }
 
+/* A control character a terminal would obey (ESC sequences, C1 CSI …):
+ * its length, to be written as one '?' (line breaks and tabs are the
+ * callers' to handle). */
+static size_t table_control(const char *s)
+{
+	if (*s == '\r' || *s == '\n' || *s == '\t')
+		return 0;
+	return text_control_at(s);
+}
+
 static void table_csv_field(FILE *out, const char *s)
 {
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
+	int quote = strpbrk(s, ",\"\r\n") != NULL;
+
+	if (quote)
+		fputc('"', out);
 	for (; *s; s++) {
+		size_t n = table_control(s);
+
+		if (n) {
+			fputc('?', out);
+			s += n - 1;
+			continue;
+		}
 		if (*s == '"')
 			fputc('"', out);
 		fputc(*s, out);
 	}
-	fputc('"', out);
+	if (quote)
+		fputc('"', out);
 }
 
 static void table_csv_row(struct table_out *t, const char *const *cells)
@@ -158,8 +177,16 @@ int table_row(struct table_out *t, const char *const *cells)
 		const char *s = cells[i] ? cells[i] : "";
 		int rc = 0;
 
-		for (; *s && !rc; s++)
-			rc = sbuf_addc(&t->buf, (*s == '\r' || *s == '\n' || *s == '\t') ? ' ' : *s);
+		for (; *s && !rc; s++) {
+			size_t n = table_control(s);
+
+			if (n) {
+				rc = sbuf_addc(&t->buf, '?');
+				s += n - 1;
+			} else {
+				rc = sbuf_addc(&t->buf, (*s == '\r' || *s == '\n' || *s == '\t') ? ' ' : *s);
+			}
+		}
 		if (rc || sbuf_addc(&t->buf, '\0') || t->buf.len - start > TABLE_MAX_ROW) {
 			t->buf.len = start;  /* drop the partial row */
 			if (t->buf.p)

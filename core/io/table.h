@@ -10,6 +10,8 @@
  * The text table right-aligns the columns given TABLE_RIGHT (numbers),
  * separates columns with two spaces and underlines the header with dashes.
  * Widths count UTF-8 characters; a CR, LF or TAB in a cell prints as a space
+ * (any other control character, C0, DEL or C1, prints as `?` in both
+ * formats, so that text a terminal would obey never reaches it)
  * so that a row stays on one line.  To know the widths the table must see
  * the rows first, so it buffers them, but only up to TABLE_CHUNK_ROWS rows
  * (or TABLE_CHUNK_BYTES bytes): a full chunk is printed and the buffer

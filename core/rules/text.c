@@ -152,3 +152,33 @@ void text_redact_passwords(char *s)
 		redact(s, (size_t)(colon + 1 - s), (size_t)(at - s));
 	}
 }
+
+size_t text_control_at(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (u[0] < 0x20 || u[0] == 0x7F)
+		return 1;
+	if (u[0] == 0xC2 && u[1] >= 0x80 && u[1] <= 0x9F)
+		return 2;
+	return 0;
+}
+
+const char *text_field_problem(const char *s, size_t len, int multiline)
+{
+	if (!text_utf8_valid(s, len))
+		return "is not valid UTF-8 (save the file as UTF-8)";
+	for (size_t i = 0; i < len; i++) {
+		size_t n = text_control_at(s + i);
+
+		if (!n)
+			continue;
+		if (s[i] == '\n' || s[i] == '\r')
+			if (!multiline)
+				return "must not hold a line break";
+		if (!(multiline && (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')))
+			return "must not hold control characters";
+		i += n - 1;
+	}
+	return NULL;
+}

@@ -33,6 +33,18 @@ void text_copy(char *dst, size_t n, const char *src);
  * trailing CR dropped); "" past the last line.  Returns buf or "". */
 const char *text_line(const char *text, int n, char *buf, size_t size);
 
+/*
+ * The one check of a text field, whatever it comes from (an import, a
+ * command's option): NULL when s (len bytes) is valid UTF-8 without
+ * control characters — no C0 control but, in a multi-line field, LF, CR
+ * and TAB; no DEL; no C1 control (U+0080..U+009F, which terminals obey as
+ * escape sequences) — else what is wrong, for a message.
+ */
+const char *text_field_problem(const char *s, size_t len, int multiline);
+
+/* A control character (C0, DEL or C1) at s: its length in bytes, else 0. */
+size_t text_control_at(const char *s);
+
 /* Hide the passwords in a message that may quote a connection string:
  * the value after "password=" and the one between ':' and '@' of a
  * "scheme://user:password@" URI become "***", in place. */

@@ -151,6 +151,33 @@ static void test_line(void **state)
 	assert_string_equal(text_line("a long first line", 0, b, sizeof(b)), "a long ");
 }
 
+/* The one text check of every entry point. */
+/* text_field_problem of a whole C string. */
+static const char *field(const char *s, int multiline)
+{
+	return text_field_problem(s, strlen(s), multiline);
+}
+
+static void test_field_problem(void **state)
+{
+	(void)state;
+	assert_null(field("Zoë & Co", 0));
+	assert_null(field("1 Rue\nParis\tFR", 1));
+	assert_string_equal(field("a\nb", 0), "must not hold a line break");
+	assert_string_equal(field("\x1b]0;pwned\x07", 0),
+			    "must not hold control characters");
+	assert_string_equal(field("\x1b[2J", 1), "must not hold control characters");
+	assert_string_equal(field("a\xc2\x9b" "2J", 1),   /* U+009B, CSI */
+			    "must not hold control characters");
+	assert_string_equal(field("a\x7f", 0), "must not hold control characters");
+	assert_string_equal(field("\xc3(", 0),
+			    "is not valid UTF-8 (save the file as UTF-8)");
+	assert_int_equal(text_control_at("\xc2\x85"), 2);
+	assert_int_equal(text_control_at("\xc2\xa0"), 0);                 /* NBSP is text */
+	assert_int_equal(text_control_at("\t"), 1);
+	assert_int_equal(text_control_at("e"), 0);
+}
+
 /* Passwords in a message that quotes a connection string. */
 static void test_redact_passwords(void **state)
 {
@@ -179,6 +206,7 @@ static void test_redact_passwords(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_field_problem),
 		cmocka_unit_test(test_redact_passwords),
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_utf8_invalid),
