@@ -284,7 +284,11 @@ static int field_stage(struct import *im, long line, const struct import_col *c,
 	case COL_DATE:
 		if (date_parse(v, &d)) {
 			quote_value(q, sizeof(q), v);
-			snprintf(msg, sizeof(msg), "%s is not a date (YYYY-MM-DD)", q);
+			if (date_parse(v, &d) == DATE_OUT_OF_RANGE)
+				snprintf(msg, sizeof(msg), "%s is outside the dates accrue takes (%s)", q,
+					 DATE_RANGE_TEXT);
+			else
+				snprintf(msg, sizeof(msg), "%s is not a date (YYYY-MM-DD)", q);
 			error_add(im, line, c->name, msg);
 			return -1;
 		}

@@ -38,7 +38,12 @@ int app_usage(const char *cmd, const char *fmt, ...)
 
 int app_date_arg(const char *cmd, const char *opt, const char *v, date_t *out)
 {
-	if (date_parse(v, out))
+	int rc = date_parse(v, out);
+
+	if (rc == DATE_OUT_OF_RANGE)
+		return app_usage(cmd, "%s: %s is outside the dates accrue takes (%s)", opt, v,
+				 DATE_RANGE_TEXT);
+	if (rc)
 		return app_usage(cmd, "%s: \"%s\" is not a date (YYYY-MM-DD)", opt, v);
 	return 0;
 }

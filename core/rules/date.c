@@ -42,7 +42,7 @@ int date_days_in_month(int y, int m)
 
 int date_valid_ymd(int y, int m, int d)
 {
-	return y >= 1900 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 &&
+	return y >= DATE_MIN_YEAR && y <= DATE_MAX_YEAR && m >= 1 && m <= 12 && d >= 1 &&
 	       d <= date_days_in_month(y, m);
 }
 
@@ -67,8 +67,15 @@ int date_parse(const char *s, date_t *out)
 	y = digits(s, 4);
 	m = digits(s + 5, 2);
 	d = digits(s + 8, 2);
-	if (y < 0 || m < 0 || d < 0 || !date_valid_ymd(y, m, d))
+	if (y < 0 || m < 0 || d < 0)
 		return -1;
+	if (!date_valid_ymd(y, m, d)) {
+		/* a real date, but outside the years accrue takes */
+		if (m >= 1 && m <= 12 && d >= 1 && d <= date_days_in_month(y, m) &&
+		    (y < DATE_MIN_YEAR || y > DATE_MAX_YEAR))
+			return DATE_OUT_OF_RANGE;
+		return -1;
+	}
 	*out = date_from_ymd(y, m, d);
 	return 0;
 }

@@ -12,7 +12,17 @@ typedef int32_t date_t;
 
 #define DATE_FMT_SIZE 16
 
-/* Strict YYYY-MM-DD, years 1900..9999, a real day of that month. */
+/* The dates accrue takes: 1900-01-01 to 9000-12-31, so that a date plus a
+ * payment window, an expiry or a fiscal year never leaves what PostgreSQL
+ * and the calendar arithmetic hold. */
+#define DATE_MIN_YEAR 1900
+#define DATE_MAX_YEAR 9000
+#define DATE_RANGE_TEXT "1900-01-01 to 9000-12-31"
+
+/* Strict YYYY-MM-DD, a real day of that month, within the years above.
+ * 0; DATE_OUT_OF_RANGE for a real date outside them; -1 for anything
+ * else. */
+#define DATE_OUT_OF_RANGE (-2)
 int date_parse(const char *s, date_t *out);
 char *date_format(date_t d, char buf[DATE_FMT_SIZE]);
 

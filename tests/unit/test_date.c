@@ -47,8 +47,22 @@ static void test_date_parse_ok(void **state)
 	assert_i64(D("2000-03-01") - D("2000-02-28"), 2);  /* 2000 is leap */
 	assert_i64(D("1900-03-01") - D("1900-02-28"), 1);  /* 1900 is not */
 	D("1900-01-01");
-	D("9999-12-31");
+	D("9000-12-31");
 	D("2026-12-31");
+}
+
+/* The dates accrue takes end at 9000-12-31: a real date beyond (or before
+ * 1900) is told apart from a malformed one. */
+static void test_date_range(void **state)
+{
+	date_t d;
+
+	(void)state;
+	assert_int_equal(date_parse("9001-01-01", &d), DATE_OUT_OF_RANGE);
+	assert_int_equal(date_parse("9999-01-10", &d), DATE_OUT_OF_RANGE);
+	assert_int_equal(date_parse("1899-12-31", &d), DATE_OUT_OF_RANGE);
+	assert_int_equal(date_parse("1899-02-30", &d), -1);
+	assert_int_equal(date_parse("9000-12-31", &d), 0);
 }
 
 static void test_date_parse_rejects(void **state)
@@ -97,7 +111,7 @@ static void test_date_round_trip(void **state)
 {
 	static const char *const cases[] = {
 		"1900-01-01", "1969-12-31", "1970-01-01", "1999-12-31", "2000-02-29",
-		"2024-02-29", "2026-01-31", "2026-07-15", "2099-12-31", "9999-12-31",
+		"2024-02-29", "2026-01-31", "2026-07-15", "2099-12-31", "9000-12-31",
 	};
 	char buf[DATE_FMT_SIZE];
 
@@ -195,6 +209,7 @@ static void test_period_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_date_range),
 		cmocka_unit_test(test_date_parse_ok),
 		cmocka_unit_test(test_date_parse_rejects),
 		cmocka_unit_test(test_date_leap_years),
