@@ -16,17 +16,47 @@ int runs_lock(PGconn *db, struct err *e, const char *lock_key, const char *what)
 		return rc;
 	if (!got) {
 		enum { R_RUN, R_JOB, R_DATE, R_HOST, R_PID, R_STARTED };
+		enum { H_PID, H_CLIENT, H_SINCE };
+		const char *key[1] = {lock_key};
 
+		/* The holder writes its run row just after taking the lock: two
+		 * closes started at the same instant wait a moment for it, so
+		 * that the loser names the winner. */
+		for (int tries = 0; tries < 10; tries++) {
+			r = db_query(db, e,
+				     "SELECT run_id, job, COALESCE(business_date::text, to_char(period, 'YYYY-MM'), ''),"
+				     "       COALESCE(host, '?'), COALESCE(pid, 0), to_char(started_at, 'YYYY-MM-DD HH24:MI:SS')"
+				     "  FROM runs WHERE status = 'running' ORDER BY run_id DESC LIMIT 1", 0, NULL);
+			if (!r)
+				return e->exit;
+			if (PQntuples(r) == 1) {
+				err_set(e, EXIT_TEMPFAIL,
+					"another %s is running: run %s (%s %s) on host %s, pid %s, started %s; "
+					"try again when it has finished", what, PQgetvalue(r, 0, R_RUN),
+					PQgetvalue(r, 0, R_JOB), PQgetvalue(r, 0, R_DATE),
+					PQgetvalue(r, 0, R_HOST), PQgetvalue(r, 0, R_PID),
+					PQgetvalue(r, 0, R_STARTED));
+				PQclear(r);
+				return EXIT_TEMPFAIL;
+			}
+			PQclear(r);
+			usleep(100 * 1000);
+		}
+		/* no run row: name the database session that holds the lock (a
+		 * bigint advisory key is classid = its high half, objid = its low
+		 * half, objsubid = 1) */
 		r = db_query(db, e,
-			     "SELECT run_id, job, COALESCE(business_date::text, to_char(period, 'YYYY-MM'), ''),"
-			     "       COALESCE(host, '?'), COALESCE(pid, 0), to_char(started_at, 'YYYY-MM-DD HH24:MI:SS')"
-			     "  FROM runs WHERE status = 'running' ORDER BY run_id DESC LIMIT 1", 0, NULL);
+			     "SELECT a.pid, COALESCE(a.client_hostname, host(a.client_addr), 'a local socket'),"
+			     "       to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS')"
+			     "  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+			     " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+			     "   AND l.classid = ($1::bigint >> 32)::oid"
+			     "   AND l.objid = ($1::bigint & 4294967295)::oid LIMIT 1", 1, key);
 		if (r && PQntuples(r) == 1)
-			err_set(e, EXIT_TEMPFAIL,
-				"another %s is running: run %s (%s %s) on host %s, pid %s, started %s; "
-				"try again when it has finished", what, PQgetvalue(r, 0, R_RUN),
-				PQgetvalue(r, 0, R_JOB), PQgetvalue(r, 0, R_DATE), PQgetvalue(r, 0, R_HOST),
-				PQgetvalue(r, 0, R_PID), PQgetvalue(r, 0, R_STARTED));
+			err_set(e, EXIT_TEMPFAIL, "another %s is starting: the database session of "
+				"server pid %s, connected from %s since %s, holds the lock; try again "
+				"when it has finished", what, PQgetvalue(r, 0, H_PID),
+				PQgetvalue(r, 0, H_CLIENT), PQgetvalue(r, 0, H_SINCE));
 		else
 			err_set(e, EXIT_TEMPFAIL, "another %s is running (it holds the lock); "
 				"try again when it has finished", what);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
@@ -231,6 +232,15 @@ int config_load(struct config *c, const char *path, struct err *e)
 	if (!r.f)
 		return err_set(e, EXIT_USAGE, "%s: cannot read the configuration: %s",
 			       path, strerror(errno));
+	{
+		struct stat st;
+
+		if (fstat(fileno(r.f), &st) == 0 && S_ISDIR(st.st_mode)) {
+			fclose(r.f);
+			return err_set(e, EXIT_USAGE, "%s: the configuration must be a file, not a "
+				       "directory", path);
+		}
+	}
 	rc = ini_parse_stream(config_reader, &r, config_handler, &p);
 	fclose(r.f);
 	/* inih keeps going after a line it cannot parse: report whichever

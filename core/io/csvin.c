@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sbuf.h"
 
@@ -134,6 +135,16 @@ int csvin_read(const char *path, const struct csvin_cb *cb, struct err *e)
 	f = fopen(path, "rb");
 	if (!f)
 		return err_set(e, EXIT_DATAERR, "%s: cannot open: %s", path, strerror(errno));
+	{
+		struct stat st;
+
+		/* a directory opens, then fails to read: say what it is (a pipe
+		 * or /dev/stdin is read as a file) */
+		if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+			fclose(f);
+			return err_set(e, EXIT_DATAERR, "%s: is a directory, not a CSV file", path);
+		}
+	}
 	buf = malloc(cap);
 	if (!buf) {
 		fclose(f);

@@ -71,9 +71,11 @@ int text_safe_filename(const char *s, char *out, size_t n)
 		return -1;
 	for (; s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
+		/* no leading '.' (hidden) nor '-' (read as an option by
+		 * whatever handles the file next) */
 		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			 (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-			 (c == '.' && i > 0);
+			 (c >= '0' && c <= '9') || c == '_' ||
+			 ((c == '.' || c == '-') && i > 0);
 		if (i + 1 >= n)
 			return -1;
 		out[i] = ok ? (char)c : '_';
