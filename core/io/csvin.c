@@ -37,6 +37,20 @@ static void report(struct reader *r, long line, int field, const char *msg)
 	r->cb->on_error(r->cb->ctx, line, field, msg);
 }
 
+/* A row over CSVIN_MAX_ROW is a quoted field running on over many lines (an
+ * unclosed quote, or a huge value): where it ends cannot be known, and
+ * reading on would take the rest of the field for rows of their own, each
+ * one false error.  So it is reported once and the file is read no
+ * further (it is refused whole anyway). */
+static void row_too_long(struct reader *r)
+{
+	report(r, r->row_line, (int)r->n,
+	       "the row is longer than its cap of 256 KiB (a quoted field that does not end?); "
+	       "the rest of the file is not read");
+	r->row_bad = 1;
+	r->stop = 1;
+}
+
 static void on_field(void *s, size_t len, void *data)
 {
 	struct reader *r = data;
@@ -50,8 +64,7 @@ static void on_field(void *s, size_t len, void *data)
 	r->off[r->n] = r->data.len;
 	r->len[r->n] = len;
 	if (sbuf_add(&r->data, s ? s : "", s ? len : 0) || sbuf_addc(&r->data, '\0')) {
-		report(r, r->row_line, (int)r->n, "the row is longer than its cap of 256 KiB");
-		r->row_bad = 1;
+		row_too_long(r);
 		return;
 	}
 	r->n++;
@@ -107,7 +120,7 @@ static void feed_line(struct reader *r, const char *s, size_t len)
 	 * pull the rest of the file into memory. */
 	if (len > CSVIN_MAX_ROW - r->row_bytes) {
 		if (!r->row_bad)
-			report(r, r->row_line, (int)r->n, "the row is longer than its cap of 256 KiB");
+			row_too_long(r);
 		parser_restart(r);
 		return;
 	}
@@ -170,9 +183,15 @@ int csvin_read(const char *path, const struct csvin_cb *cb, struct err *e)
 				/* A full buffer with no newline: too long. */
 				if (!skipping) {
 					r.line++;
-					report(&r, r.line, -1, "the line is longer than its cap of 64 KiB");
+					/* the header line: nothing after it can be read */
+					report(&r, r.line, -1, r.line == 1
+					       ? "the header line is longer than its cap of 64 KiB; the rest "
+						 "of the file is not read"
+					       : "the line is longer than its cap of 64 KiB");
 					parser_restart(&r);
 					skipping = 1;
+					if (r.line == 1)
+						r.stop = 1;
 				}
 				have = 0;
 			}
