@@ -41,7 +41,9 @@ static const char help[] =
 	"  reverse-expiry  make an expired invoice's units pending again (source\n"
 	"                  R<invoice>); it then vests when paid in full, whatever the date\n"
 	"A reason is required.  A child named is applied to its parent, with a\n"
-	"warning.  --date (default today) may not be before the last completed close.\n"
+	"warning.  --date (default today) may not be before the last completed close,\n"
+	"nor more than [run] max_future_days (default 1) after today without\n"
+	"--allow-future.\n"
 	"Many at once: accrue import adjustments FILE.csv\n";
 
 /* Option names for the columns a check names. */
@@ -67,6 +69,7 @@ int cmd_adjust(struct app *a, int argc, char **argv)
 		{"reason", required_argument, NULL, 'r'},
 		{"reference", required_argument, NULL, 'R'},
 		{"date", required_argument, NULL, 'd'},
+		{"allow-future", no_argument, NULL, 'F'},
 		{"invoice", required_argument, NULL, 'i'},
 		{"invoice-date", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
@@ -77,7 +80,8 @@ int cmd_adjust(struct app *a, int argc, char **argv)
 	char units[32] = "", today[DATE_FMT_SIZE], what[64];
 	struct err e = {0}, ignored;
 	PGconn *db;
-	date_t d;
+	date_t d, business = 0;
+	int allow_future = 0;
 	int opt, rc = 0, bad = 0;
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -104,9 +108,12 @@ int cmd_adjust(struct app *a, int argc, char **argv)
 		case 'R': reference = optarg; break;
 		case 'i': invoice = optarg; break;
 		case 'd':
-			if (app_date_arg(what, "--date", optarg, &d))
+			if (app_date_arg(what, "--date", optarg, &business))
 				return EXIT_USAGE;
 			date = optarg;
+			break;
+		case 'F':
+			allow_future = 1;
 			break;
 		case 'I':
 			if (app_date_arg(what, "--invoice-date", optarg, &d))
@@ -122,6 +129,8 @@ int cmd_adjust(struct app *a, int argc, char **argv)
 	}
 	if (optind < argc)
 		return app_usage(what, "unexpected argument \"%s\"", argv[optind]);
+	if (date && app_check_future(a, what, business, allow_future))
+		return EXIT_USAGE;
 	if (!customer)
 		return app_usage(what, "--customer is required");
 	if (!reason || !*reason)

@@ -12,7 +12,7 @@
 #include "commands.h"
 
 static const char help[] =
-	"usage: accrue daily-close [--date YYYY-MM-DD] [--dry-run] [--full]\n"
+	"usage: accrue daily-close [--date YYYY-MM-DD] [--dry-run] [--full] [--allow-future]\n"
 	"\n"
 	"Brings every reward account up to the business date (default: today):\n"
 	"earnings on posted invoices, credit notes and cancellations, vesting of\n"
@@ -30,6 +30,9 @@ static const char help[] =
 	"  --date D     the business date (YYYY-MM-DD)\n"
 	"  --dry-run    compute and report everything, write nothing\n"
 	"  --full       replay every account (after a correct close: posts nothing)\n"
+	"  --allow-future  a date more than [run] max_future_days (default 1) after\n"
+	"               today (refused without it: expiries posted ahead cannot be\n"
+	"               taken back)\n"
 	"\n"
 	"exit status: 0 ok, 3 some redemptions were refused (listed), 69 database\n"
 	"unavailable, 75 another close is running\n";
@@ -40,11 +43,12 @@ int cmd_daily_close(struct app *a, int argc, char **argv)
 		{"date", required_argument, NULL, 'd'},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"full", no_argument, NULL, 'F'},
+		{"allow-future", no_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct close_request c;
-	int opt, has_date = 0;
+	int opt, has_date = 0, allow_future = 0;
 
 	memset(&c, 0, sizeof(c));
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -60,6 +64,9 @@ int cmd_daily_close(struct app *a, int argc, char **argv)
 		case 'F':
 			c.full = 1;
 			break;
+		case 'A':
+			allow_future = 1;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return EXIT_OK;
@@ -71,5 +78,7 @@ int cmd_daily_close(struct app *a, int argc, char **argv)
 		return app_usage("daily-close", "unexpected argument \"%s\"", argv[optind]);
 	if (!has_date)
 		c.as_of = app_today(a);
+	if (app_check_future(a, "daily-close", c.as_of, allow_future))
+		return EXIT_USAGE;
 	return close_books(a, &c);
 }

@@ -47,7 +47,7 @@
 
 static const char help[] =
 	"usage: accrue import customers|programs|tiers|invoices|payments FILE.csv\n"
-	"       accrue import adjustments FILE.csv [--date YYYY-MM-DD]\n"
+	"       accrue import adjustments FILE.csv [--date YYYY-MM-DD] [--allow-future]\n"
 	"\n"
 	"Imports one CSV file (UTF-8, header row, RFC 4180) whole or not at all.\n"
 	"Rows are upserted by their natural key, so importing the same file twice\n"
@@ -763,12 +763,13 @@ int cmd_import(struct app *a, int argc, char **argv)
 	const struct import_kind *kind;
 	static const struct option opts[] = {
 		{"date", required_argument, NULL, 'd'},
+		{"allow-future", no_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *date = NULL;
-	date_t d;
-	int rc, opt;
+	date_t d = 0;
+	int rc, opt, allow_future = 0;
 
 	if (app_wants_help(argc, argv)) {
 		fputs(help, stdout);
@@ -780,6 +781,9 @@ int cmd_import(struct app *a, int argc, char **argv)
 			if (app_date_arg("import", "--date", optarg, &d))
 				return EXIT_USAGE;
 			date = optarg;
+			break;
+		case 'F':
+			allow_future = 1;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -796,6 +800,9 @@ int cmd_import(struct app *a, int argc, char **argv)
 	if (!kind)
 		return app_usage("import", "unknown kind \"%s\" (customers, programs, tiers, "
 				 "invoices, payments or adjustments)", argv[1]);
+	if (date && !strcmp(kind->name, "adjustments") &&
+	    app_check_future(a, "import", d, allow_future))
+		return EXIT_USAGE;
 	if (date && strcmp(kind->name, "adjustments") != 0)
 		return app_usage("import", "--date applies to import adjustments only (it posts; "
 				 "%s does not)", kind->name);

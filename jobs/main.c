@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "db.h"
 #include "log.h"
+#include "template.h"
 
 struct command {
 	const char *name;
@@ -136,6 +137,7 @@ int main(int argc, char **argv)
 	a.config_path = config_pick(cfg_arg);
 	if (a.config_path && config_load(&a.cfg, a.config_path, &e))
 		return app_fail(&e);
+	template_dir_set(a.cfg.templates_dir);
 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, argv[optind]) == 0) {

@@ -20,7 +20,7 @@
 
 static const char month_end_help[] =
 	"usage: accrue month-end --period YYYY-MM [--dry-run] [--no-statements] [--no-email]\n"
-	"                        [--full]\n"
+	"                        [--full] [--allow-future]\n"
 	"\n"
 	"The month-end close: the daily close through the month's last day, then\n"
 	"every tiered account (ytd_tiered, month_tiered) recomputed for its fiscal\n"
@@ -33,6 +33,8 @@ static const char month_end_help[] =
 	"  --dry-run         compute and report everything, write nothing\n"
 	"  --no-statements   do not make the month's statements\n"
 	"  --no-email        make the statements but do not email them\n"
+	"  --allow-future    a month whose last day is more than [run] max_future_days\n"
+	"                    (default 1) after today (refused without it)\n"
 	"  --full            replay every account in the daily-close part, not only\n"
 	"                    the changed or due ones (tiered accruals: always all)\n"
 	"\n"
@@ -54,12 +56,13 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 		{"no-statements", no_argument, NULL, 'S'},
 		{"no-email", no_argument, NULL, 'E'},
 		{"full", no_argument, NULL, 'F'},
+		{"allow-future", no_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct close_request c;
 	date_t first = 0;
-	int opt, has_period = 0, statements = 1, email = 1, rc, src;
+	int opt, has_period = 0, statements = 1, email = 1, allow_future = 0, rc, src;
 
 	memset(&c, 0, sizeof(c));
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -83,6 +86,9 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 		case 'F':
 			c.full = 1;
 			break;
+		case 'A':
+			allow_future = 1;
+			break;
 		case 'h':
 			fputs(month_end_help, stdout);
 			return EXIT_OK;
@@ -95,6 +101,9 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 	if (!has_period)
 		return app_usage("month-end", "--period is required");
 	c.month_end = 1;
+	/* the business date is the month's last day */
+	if (app_check_future(a, "month-end", c.as_of, allow_future))
+		return EXIT_USAGE;
 	rc = close_books(a, &c);
 	if ((rc != EXIT_OK && rc != EXIT_EXCEPTIONS) || c.dry_run || !statements)
 		return rc;

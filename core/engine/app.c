@@ -67,3 +67,16 @@ int app_wants_help(int argc, char **argv)
 			return 1;
 	return 0;
 }
+
+int app_check_future(const struct app *a, const char *cmd, date_t d, int allow_future)
+{
+	date_t today = app_today(a);
+	char ds[DATE_FMT_SIZE], ts[DATE_FMT_SIZE];
+
+	if (allow_future || d <= today + a->cfg.max_future_days)
+		return 0;
+	return app_usage(cmd, "the business date %s is %d days after today (%s); [run] "
+			 "max_future_days allows %d: give --allow-future if the date is right",
+			 date_format(d, ds), (int)(d - today), date_format(today, ts),
+			 a->cfg.max_future_days);
+}

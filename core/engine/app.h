@@ -35,6 +35,11 @@ int app_date_arg(const char *cmd, const char *opt, const char *v, date_t *out);
 /* Today in the configured time zone ([run] timezone). */
 date_t app_today(const struct app *a);
 
+/* A business date more than [run] max_future_days after today is refused
+ * (a usage error naming both and the way out) unless allow_future: an
+ * append-only ledger cannot take back years of expiries posted by a typo. */
+int app_check_future(const struct app *a, const char *cmd, date_t d, int allow_future);
+
 /* 1 when argv holds -h or --help. */
 int app_wants_help(int argc, char **argv);
 

@@ -27,6 +27,8 @@ void config_defaults(struct config *c)
 	c->max_attempts = 5;
 	COPY(c->timezone, "local");
 	COPY(c->xero_tax_rate, "Tax Exempt");
+	c->max_future_days = 1;
+	c->workers = 1;
 }
 
 struct reader {
@@ -205,6 +207,12 @@ static int config_handler(void *user, const char *section, const char *name,
 				    "of the tz database such as Europe/Paris)", value);
 		return set_str(p, c->timezone, sizeof(c->timezone), value, name, 0);
 	}
+	if (IS("statements", "templates_dir"))
+		return set_str(p, c->templates_dir, sizeof(c->templates_dir), value, name, 0);
+	if (IS("run", "max_future_days"))
+		return set_int(p, &c->max_future_days, value, name, 0, 36600);
+	if (IS("run", "workers"))
+		return set_int(p, &c->workers, value, name, 1, 1024);
 	if (IS("gl", "xero_tax_rate")) {
 		if (!*value || strpbrk(value, "\r\n"))
 			return fail(p, "xero_tax_rate: give the name of a tax rate of the Xero organisation "

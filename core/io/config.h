@@ -27,6 +27,9 @@ struct config {
 	int max_attempts;
 	char timezone[CONFIG_STR];  /* "local" or an IANA name */
 	char xero_tax_rate[CONFIG_STR];  /* [gl]: the TaxRate of a Xero export's lines */
+	char templates_dir[CONFIG_STR];  /* [statements]: "" for the built-in folder */
+	int max_future_days;        /* [run]: how far ahead a business date may be */
+	int workers;                /* [run]: the default of --workers (1: one process) */
 	char path[CONFIG_STR];      /* the file read, or "" */
 };
 

@@ -86,10 +86,19 @@ static const char *const types[] = {
 	[TPL_TYPE_REVERSE_EXPIRY - TPL_TYPE_EARN] = "reverse_expiry",
 };
 
+static const char *templates_override;
+
+void template_dir_set(const char *dir)
+{
+	templates_override = dir && *dir ? dir : NULL;
+}
+
 const char *template_dir(void)
 {
 	const char *env = getenv("ACCRUE_TEMPLATES");
 
+	if (templates_override)
+		return templates_override;
 	return env && *env ? env : ACCRUE_TEMPLATES_DIR;
 }
 

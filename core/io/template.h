@@ -95,8 +95,11 @@ struct template {
 	char months[12][32];
 };
 
-/* The directory templates are read from. */
+/* The directory templates are read from: the one set by
+ * template_dir_set ([statements] templates_dir), else $ACCRUE_TEMPLATES,
+ * else the source tree's. */
 const char *template_dir(void);
+void template_dir_set(const char *dir);
 
 /* Load `lang` from `dir` over English.  A language with no file reads in
  * English (t->file stays ""); a bad file, or an English file that lacks a
