@@ -190,6 +190,10 @@ static int account_flush(struct close *c)
 	case -2:
 		return err_set(c->e, EXIT_FAIL, "account %s: its checkpoint cannot be read; "
 			       "run the close with --full", c->account);
+	case ACCT_OVERFLOW:
+		return err_set(c->e, EXIT_DATAERR, "account %s: its sales add up to more than "
+			       "accrue can hold (about 92,233,720,368,547,758.07); check its documents' "
+			       "amounts (README, Caps)", c->account);
 	default:
 		return err_set(c->e, EXIT_FAIL, "out of memory replaying account %s", c->account);
 	}
@@ -245,7 +249,9 @@ reset:
 	" UNION ALL" \
 	" SELECT x.account, 2, max(i.doc_date), 'sales ' || b.bucket, NULL, 0," \
 	"        'sales ' || b.bucket, x.account, 'invoice', max(i.doc_date)::text, ''," \
-	"        sum(i.net_cents)::text, sum(i.total_cents)::text," \
+	/* (a sum beyond bigint is an error, 22003, not a figure clamped on \
+	 * its way into C) */ \
+	"        sum(i.net_cents)::bigint::text, sum(i.total_cents)::bigint::text," \
 	"        'posted', 'f', NULL, NULL, NULL" \
 	"   FROM sales_documents i JOIN acct x ON x.customer = i.customer AND x.agg CROSS JOIN p" \
 	"   CROSS JOIN LATERAL (SELECT CASE WHEN x.sales_by = 'month'" \

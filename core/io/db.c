@@ -109,6 +109,13 @@ static int db_fail(PGconn *db, PGresult *r, struct err *e)
 	}
 	if (state && e)
 		snprintf(e->sqlstate, sizeof(e->sqlstate), "%s", state);
+	if (state && strcmp(state, "22003") == 0 && e) {
+		/* a total beyond bigint: bad data, said as such */
+		size_t n = strlen(e->msg);
+		e->exit = EXIT_DATAERR;
+		snprintf(e->msg + n, sizeof(e->msg) - n,
+			 "\n(a total is beyond the amounts accrue can hold: see \"Caps\" in the README)");
+	}
 	if (state && strcmp(state, "42P01") == 0 && e) {
 		size_t n = strlen(e->msg);
 		snprintf(e->msg + n, sizeof(e->msg) - n,

@@ -131,6 +131,7 @@ struct account_sim {
 	struct sbuf snap;       /* the new checkpoint, when has_snap */
 	int has_snap;
 	int oom;
+	int overflow;           /* a sum of the account's amounts left int64 */
 };
 
 static void find_next_event(struct account_sim *s);
@@ -354,6 +355,19 @@ static void lot_expired(void *ctx, const struct lot *l)
 	s->usable_bal -= l->units;
 }
 
+/* a + b; when the sum leaves int64, the account is marked: the close stops
+ * with an error naming it, never a wrong figure (README, Caps). */
+static int64_t add_checked(struct account_sim *s, int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r)) {
+		s->overflow = 1;
+		return a;
+	}
+	return r;
+}
+
 /* -- the rules --------------------------------------------------------------- */
 
 /* Units an invoice earns on an eligible amount with its tier (SPEC §3). */
@@ -439,7 +453,7 @@ static void on_credit(struct account_sim *s, struct inv *v, const struct acct_do
 	int64_t now, delta;
 	char note[ACCT_NOTE];
 
-	v->credited += cn_eligible;
+	v->credited = add_checked(s, v->credited, cn_eligible);
 	if (v->state != ST_PENDING && v->state != ST_VESTED)
 		return;  /* expired, lost or cancelled: nothing left to adjust */
 	now = inv_units(v, v->eligible - v->credited);
@@ -640,13 +654,13 @@ static void on_accrual(struct account_sim *s, date_t day)
 		date_to_ymd(doc->date, &dy, &dm, &dd);
 		idx = (dy * 12 + dm) - (fy_y * 12 + fy_m);
 		if (idx >= 0 && idx < 12)
-			months[idx] += eligible;
-		ytd += eligible;
+			months[idx] = add_checked(s, months[idx], eligible);
+		ytd = add_checked(s, ytd, eligible);
 	}
 	for (size_t i = 0; i < in->nentries; i++) {
 		const struct acct_entry *x = &in->entries[i];
 		if (x->kind == K_ACCRUAL && x->date >= fy && x->date <= fy_end)
-			posted += x->pending + x->usable;
+			posted = add_checked(s, posted, add_checked(s, x->pending, x->usable));
 	}
 	sales.month_cents = months;
 	sales.nmonths = nmonths;
@@ -766,7 +780,7 @@ static int setup_invoices(struct account_sim *s)
 		v->doc = (int)i;
 		v->eligible = p->basis_total ? d->total_cents : d->net_cents;
 		if (!d->cancelled)
-			cumulative += v->eligible;
+			cumulative = add_checked(s, cumulative, v->eligible);
 		s->doc_inv[i] = (int)s->ninvs++;
 		v->earns = 1;
 		/* Tier by cumulative spend including this invoice (unless stored). */
@@ -1326,7 +1340,8 @@ static void ck_take(struct account_sim *s, date_t day)
 		const struct acct_doc *d = &in->docs[i];
 
 		if (d->date <= day && s->doc_inv[i] >= 0 && !d->cancelled)
-			cumulative += p->basis_total ? d->total_cents : d->net_cents;
+			cumulative = add_checked(s, cumulative,
+						 p->basis_total ? d->total_cents : d->net_cents);
 	}
 	for (size_t i = 0; i < s->lots.n; i++)
 		nlots += s->lots.v[i].units > 0;
@@ -1454,6 +1469,7 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 	s->lost_done = 0;
 	s->refused = 0;
 	s->oom = 0;
+	s->overflow = 0;
 	s->has_accrual = 0;
 	lots_reset(&s->lots);
 	s->resumed = 0;
@@ -1540,6 +1556,8 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 		ck_take(s, s->snap_day);
 	}
 	advance_to(s, in->as_of);
+	if (s->overflow)
+		return ACCT_OVERFLOW;
 	if (s->oom || diff(s))
 		return -1;
 	if (s->has_accrual)

@@ -157,6 +157,10 @@ struct account_sim;  /* working memory, reused account after account */
 struct account_sim *account_sim_new(void);
 void account_sim_free(struct account_sim *s);
 
+/* account_close's result when a sum of the account's amounts would leave
+ * int64: nothing is given out for the account. */
+#define ACCT_OVERFLOW (-3)
+
 /* Replay one account and emit its differences.  0; -1 out of memory; -2 a
  * checkpoint that cannot be read. */
 int account_close(struct account_sim *s, const struct acct_input *in,
