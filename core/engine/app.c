@@ -62,9 +62,17 @@ date_t app_today(const struct app *a)
 
 int app_wants_help(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return 1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") != 0 && strcmp(argv[i], "--help") != 0)
+			continue;
+		/* `--customer --help` gives --help as the customer: after an
+		 * option that may take a value, it is left to the option parser
+		 * (which prints the help for a real --help) */
+		if (i > 1 && !strncmp(argv[i - 1], "--", 2) && !strchr(argv[i - 1], '=') &&
+		    strcmp(argv[i - 1], "--"))
+			continue;
+		return 1;
+	}
 	return 0;
 }
 
