@@ -298,6 +298,16 @@ static int field_stage(struct import *im, long line, const struct import_col *c,
 		int scale = c->type == COL_RATE ? 4 : 2;
 		enum decimal_status st = decimal_parse(v, scale, &n);
 
+		if (st == DECIMAL_OK && c->type == COL_MONEY &&
+		    (n > IMPORT_MONEY_MAX || n < -IMPORT_MONEY_MAX))
+			st = DECIMAL_RANGE;
+		if (st == DECIMAL_RANGE && c->type == COL_MONEY) {
+			quote_value(q, sizeof(q), v);
+			snprintf(msg, sizeof(msg), "%s is beyond the cap of an amount, %s either way", q,
+				 IMPORT_MONEY_MAX_TEXT);
+			error_add(im, line, c->name, msg);
+			return -1;
+		}
 		if (st != DECIMAL_OK) {
 			quote_value(q, sizeof(q), v);
 			snprintf(msg, sizeof(msg), "%s %s", q, decimal_status_text(st, scale));

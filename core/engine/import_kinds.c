@@ -32,7 +32,7 @@ static const char *const kinds[] = {"invoice", "credit_note", NULL};
 static const char *const statuses[] = {"posted", "unposted", "cancelled", NULL};
 static const char *const methods[] = {"cash", "cheque", "card", "transfer", "reward", NULL};
 
-#define MONEY_MAX INT64_C(1000000000000000)
+#define MONEY_MAX IMPORT_MONEY_MAX
 
 /* -- customers ------------------------------------------------------------ */
 

@@ -35,7 +35,7 @@ struct import_col {
 	enum col_type type;
 	unsigned flags;
 	size_t cap;                 /* bytes */
-	int64_t lo, hi;
+	int64_t lo, hi;              /* COL_INT; COL_MONEY: lo, and ±IMPORT_MONEY_MAX */
 	const char *const *values;  /* COL_ENUM, NULL-terminated */
 	const char *dflt;           /* staged when blank or absent; NULL: SQL NULL */
 };
@@ -75,5 +75,10 @@ struct import_kind {
 };
 
 const struct import_kind *import_kind_find(const char *name);
+
+/* An amount of a file: at most 10,000,000,000,000.00 either way (README,
+ * Caps), so that sums of many stay far inside int64. */
+#define IMPORT_MONEY_MAX INT64_C(1000000000000000)
+#define IMPORT_MONEY_MAX_TEXT "10000000000000.00"
 
 #endif
