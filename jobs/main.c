@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,9 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	std_streams();
+	/* a file over `ulimit -f` is a write error to report, not a signal
+	 * that kills the run half-way */
+	signal(SIGXFSZ, SIG_IGN);
 	log_init("accrue");
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {

@@ -57,11 +57,10 @@ int files_write_atomic(const char *path, const void *data, size_t len, char *fai
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	/* mkstemp failing is the folder's doing: name the file asked for */
+	/* every failure names the file asked for, not its temporary */
 	snprintf(failed, FILES_PATH_MAX, "%s", path);
 	if ((fd = mkstemp(tmp)) < 0)
 		return -1;
-	snprintf(failed, FILES_PATH_MAX, "%s", tmp);
 	if (fchmod(fd, file_mode()) != 0)
 		goto fail;
 	while (len > 0) {
@@ -113,7 +112,6 @@ int files_out_open(struct files_out *o, const char *path)
 	snprintf(o->failed, sizeof(o->failed), "%s", path);
 	if ((fd = mkstemp(o->tmp)) < 0)
 		return -1;
-	snprintf(o->failed, sizeof(o->failed), "%s", o->tmp);
 	if (fchmod(fd, file_mode()) != 0 || !(o->f = fdopen(fd, "w"))) {
 		int saved = errno;
 

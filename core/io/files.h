@@ -19,15 +19,15 @@ int files_mkdir_p(const char *dir, char *buf);
  * other process can have planted: created exclusively, never through a
  * symbolic link), then rename it over path, so that a reader sees the old
  * file or the whole new one.  Mode 0644 less the umask.  0, or -1 with
- * errno set and the file that failed (the temporary or path) copied into
- * failed (at least FILES_PATH_MAX bytes). */
+ * errno set and path copied into failed (at least FILES_PATH_MAX bytes),
+ * whichever step failed: the temporary is never named. */
 int files_write_atomic(const char *path, const void *data, size_t len, char *failed);
 
 /* A file written as a stream, whole or not at all: files_out_open makes
  * the temporary beside path (as files_write_atomic does) and gives its
  * FILE; files_out_commit flushes, closes and renames it over path;
  * files_out_abort removes it.  0, or -1 with errno set and the failing file
- * in o->failed. */
+ * in o->failed (its path). */
 struct files_out {
 	FILE *f;
 	char tmp[FILES_PATH_MAX];
