@@ -109,6 +109,12 @@ static int db_fail(PGconn *db, PGresult *r, struct err *e)
 	}
 	if (state && e)
 		snprintf(e->sqlstate, sizeof(e->sqlstate), "%s", state);
+	if (exit == EXIT_UNAVAILABLE && e) {
+		size_t n = strlen(e->msg);
+		snprintf(e->msg + n, sizeof(e->msg) - n,
+			 "\n(the database server went away: what this run had not committed is "
+			 "undone; run it again when the server is back)");
+	}
 	if (state && strcmp(state, "22003") == 0 && e) {
 		/* a total beyond bigint: bad data, said as such */
 		size_t n = strlen(e->msg);
