@@ -11,5 +11,8 @@
 				 * manual entries while one runs */
 #define LOCK_MAIL "7403"        /* sending mail: one sender at a time */
 #define LOCK_STATEMENTS "7404"  /* recording statements (transaction lock) */
+#define LOCK_STATEMENTS_RUN "7405"  /* a statements run, from its run row to its
+				     * commit: one at a time, so that a run row
+				     * left 'running' belongs to a dead process */
 
 #endif

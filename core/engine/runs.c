@@ -26,7 +26,8 @@ int runs_lock(PGconn *db, struct err *e, const char *lock_key, const char *what)
 			r = db_query(db, e,
 				     "SELECT run_id, job, COALESCE(business_date::text, to_char(period, 'YYYY-MM'), ''),"
 				     "       COALESCE(host, '?'), COALESCE(pid, 0), to_char(started_at, 'YYYY-MM-DD HH24:MI:SS')"
-				     "  FROM runs WHERE status = 'running' ORDER BY run_id DESC LIMIT 1", 0, NULL);
+				     "  FROM runs WHERE status = 'running' AND job IN ('daily-close', 'month-end')"
+			     " ORDER BY run_id DESC LIMIT 1", 0, NULL);
 			if (!r)
 				return e->exit;
 			if (PQntuples(r) == 1) {

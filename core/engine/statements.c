@@ -394,10 +394,20 @@ static void summary(const struct stmt_run *r)
 		printf("  emails queued: %lld\n", r->queued);
 }
 
+static void statements_unlock(struct stmt_run *r, int *locked)
+{
+	const char *lock[] = {LOCK_STATEMENTS_RUN};
+	struct err ignored;
+
+	if (*locked && PQstatus(r->db) == CONNECTION_OK)
+		db_exec(r->db, &ignored, "SELECT pg_advisory_unlock($1::bigint)", 1, lock);
+	*locked = 0;
+}
+
 static int run(struct stmt_run *r)
 {
 	char counts[256], period[DATE_FMT_SIZE];
-	int rc, in_tx = 0;
+	int rc, in_tx = 0, locked = 0;
 
 	if (!(r->db = app_db(r->a, r->e)))
 		return r->e->exit;
@@ -410,10 +420,23 @@ static int run(struct stmt_run *r)
 	date_format(r->to, r->to_s);
 	/* a calendar month is recorded as the run's period */
 	date_format(r->from, period);
+	/* The run lock first, then the run row: a statements run still
+	 * marked running now belongs to a process that died. */
+	{
+		const char *lock[] = {LOCK_STATEMENTS_RUN};
+
+		if ((rc = db_exec(r->db, r->e, "SELECT pg_advisory_lock($1::bigint)", 1, lock)) ||
+		    (rc = db_exec(r->db, r->e,
+				  "UPDATE runs SET status = 'failed', ended_at = now(),"
+				  "       message = COALESCE(message, 'the process ended before the run finished')"
+				  " WHERE status = 'running' AND job = 'statements'", 0, NULL)))
+			return rc;
+		locked = 1;
+	}
 	if ((rc = runs_start(r->db, r->e, "statements", r->to_s,
 			     r->from == date_month_start(r->from) && r->to == date_month_end(r->from)
 			     ? period : NULL, &r->run_id)))
-		return rc;
+		goto out;
 
 	template_set_init(&r->tpl, template_dir());
 	statement_init(&r->st);
@@ -435,6 +458,7 @@ static int run(struct stmt_run *r)
 	    (rc = db_exec(r->db, r->e, "COMMIT", 0, NULL)))
 		goto out;
 	in_tx = 0;
+	statements_unlock(r, &locked);
 	summary(r);
 	fflush(stdout);
 	if (r->email)
@@ -446,6 +470,7 @@ out:
 		db_exec(r->db, &ignored, "ROLLBACK", 0, NULL);
 		runs_failed(r->db, r->run_id, r->e->msg);
 	}
+	statements_unlock(r, &locked);
 	template_set_free(&r->tpl);
 	statement_free(&r->st);
 	sbuf_free(&r->pdf);
