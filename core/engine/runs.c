@@ -53,16 +53,38 @@ int runs_lock(PGconn *db, struct err *e, const char *lock_key, const char *what)
 			     " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
 			     "   AND l.classid = ($1::bigint >> 32)::oid"
 			     "   AND l.objid = ($1::bigint & 4294967295)::oid LIMIT 1", 1, key);
-		if (r && PQntuples(r) == 1)
+		if (r && PQntuples(r) == 1) {
 			err_set(e, EXIT_TEMPFAIL, "another %s is starting: the database session of "
 				"server pid %s, connected from %s since %s, holds the lock; try again "
 				"when it has finished", what, PQgetvalue(r, 0, H_PID),
 				PQgetvalue(r, 0, H_CLIENT), PQgetvalue(r, 0, H_SINCE));
-		else
-			err_set(e, EXIT_TEMPFAIL, "another %s is running (it holds the lock); "
-				"try again when it has finished", what);
+			PQclear(r);
+			return EXIT_TEMPFAIL;
+		}
 		if (r)
 			PQclear(r);
+		/* nobody holds it any more: the holder had just committed and
+		 * was letting go; name the close that ended a moment ago */
+		r = db_query(db, e,
+			     "SELECT run_id, job, COALESCE(business_date::text, to_char(period, 'YYYY-MM'), ''),"
+			     "       COALESCE(host, '?'), COALESCE(pid, 0), to_char(started_at, 'YYYY-MM-DD HH24:MI:SS')"
+			     "  FROM runs WHERE job IN ('daily-close', 'month-end')"
+			     "   AND ended_at > now() - interval '10 seconds'"
+			     " ORDER BY run_id DESC LIMIT 1", 0, NULL);
+		if (!r)
+			return e->exit;
+		if (PQntuples(r) == 1) {
+			err_set(e, EXIT_TEMPFAIL,
+				"another %s was just finishing: run %s (%s %s) on host %s, pid %s, started "
+				"%s; try again", what, PQgetvalue(r, 0, R_RUN), PQgetvalue(r, 0, R_JOB),
+				PQgetvalue(r, 0, R_DATE), PQgetvalue(r, 0, R_HOST), PQgetvalue(r, 0, R_PID),
+				PQgetvalue(r, 0, R_STARTED));
+			PQclear(r);
+			return EXIT_TEMPFAIL;
+		}
+		PQclear(r);
+		err_set(e, EXIT_TEMPFAIL, "another %s is running (it holds the lock); "
+			"try again when it has finished", what);
 		return EXIT_TEMPFAIL;
 	}
 	/* We hold the lock: any run still marked running died. */
