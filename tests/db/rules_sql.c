@@ -119,6 +119,8 @@ static long check_fiscal_year_start(PGconn *db)
 			      "  FROM generate_series(date '" FIRST_DAY "', date '" LAST_DAY "',"
 			      "                       interval '1 day') d ORDER BY 1",
 			  1, p);
+		enum { FY_DAY, FY_START };
+
 		n = PQntuples(r);
 		if (n != last - first + 1)
 			fail("fiscal_year_start, first month %d: SQL gave %d days, want %ld", m, n,
@@ -127,16 +129,16 @@ static long check_fiscal_year_start(PGconn *db)
 			date_t d = first + i, sql_d, sql_fy, c_fy;
 
 			date_format(d, day);
-			if (date_parse(PQgetvalue(r, i, 0), &sql_d) || sql_d != d) {
+			if (date_parse(PQgetvalue(r, i, FY_DAY), &sql_d) || sql_d != d) {
 				fail("fiscal_year_start, first month %d: row %d is day \"%s\", want %s",
-				     m, i, PQgetvalue(r, i, 0), day);
+				     m, i, PQgetvalue(r, i, FY_DAY), day);
 				continue;
 			}
 			c_fy = date_fiscal_year_start(d, m);
-			if (PQgetisnull(r, i, 1) || date_parse(PQgetvalue(r, i, 1), &sql_fy) ||
+			if (PQgetisnull(r, i, FY_START) || date_parse(PQgetvalue(r, i, FY_START), &sql_fy) ||
 			    sql_fy != c_fy)
 				fail("fiscal_year_start(%s, %d): SQL %s, C %s", day, m,
-				     show(val(r, i, 1)), date_format(c_fy, want));
+				     show(val(r, i, FY_START)), date_format(c_fy, want));
 			compared++;
 		}
 		PQclear(r);
@@ -151,6 +153,7 @@ static void check_earning_rules(PGconn *db)
 {
 	PGresult *r = query(db, "SELECT earning, per_invoice, sales_by FROM earning_rules"
 				" ORDER BY earning COLLATE \"C\"", 0, NULL);
+	enum { ER_EARNING, ER_PER_INVOICE, ER_SALES_BY };
 	int n = PQntuples(r);
 
 	check_begin();
@@ -163,29 +166,29 @@ static void check_earning_rules(PGconn *db)
 			if (strcmp(earning_rules[j].name, rule->name) == 0)
 				fail("earning_rules: C names \"%s\" twice", rule->name);
 		for (int i = 0; i < n; i++)
-			if (strcmp(PQgetvalue(r, i, 0), rule->name) == 0)
+			if (strcmp(PQgetvalue(r, i, ER_EARNING), rule->name) == 0)
 				row = i;
 		if (row < 0) {
 			fail("earning_rules: C rule \"%s\" (per_invoice %s, sales_by %s) has no SQL row",
 			     rule->name, rule->per_invoice ? "true" : "false", show(sales));
 			continue;
 		}
-		if (strcmp(PQgetvalue(r, row, 1), rule->per_invoice ? "t" : "f") != 0)
+		if (strcmp(PQgetvalue(r, row, ER_PER_INVOICE), rule->per_invoice ? "t" : "f") != 0)
 			fail("earning_rules \"%s\": per_invoice: SQL %s, C %s", rule->name,
-			     PQgetvalue(r, row, 1), rule->per_invoice ? "t" : "f");
-		if (!same(val(r, row, 2), sales))
+			     PQgetvalue(r, row, ER_PER_INVOICE), rule->per_invoice ? "t" : "f");
+		if (!same(val(r, row, ER_SALES_BY), sales))
 			fail("earning_rules \"%s\": sales_by: SQL %s, C %s", rule->name,
-			     show(val(r, row, 2)), show(sales));
+			     show(val(r, row, ER_SALES_BY)), show(sales));
 	}
 	for (int i = 0; i < n; i++) {
 		size_t k;
 
 		for (k = 0; k < earning_rules_count; k++)
-			if (strcmp(PQgetvalue(r, i, 0), earning_rules[k].name) == 0)
+			if (strcmp(PQgetvalue(r, i, ER_EARNING), earning_rules[k].name) == 0)
 				break;
 		if (k == earning_rules_count)
 			fail("earning_rules: SQL row \"%s\" (per_invoice %s, sales_by %s) is not in C's table",
-			     PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), show(val(r, i, 2)));
+			     PQgetvalue(r, i, ER_EARNING), PQgetvalue(r, i, ER_PER_INVOICE), show(val(r, i, ER_SALES_BY)));
 	}
 	PQclear(r);
 	check_end("earning_rules");
@@ -227,8 +230,8 @@ static void check_ledger_ltd(PGconn *db)
 			continue;
 		}
 		r = query(db, "SELECT ledger_ltd($1::text)", 1, p);
-		if (!same(val(r, 0, 0), ltd_of[k].ltd))
-			fail("ledger_ltd('%s'): SQL %s, want %s", kind, show(val(r, 0, 0)),
+		if (!same(db_value(r), ltd_of[k].ltd))
+			fail("ledger_ltd('%s'): SQL %s, want %s", kind, show(db_value(r)),
 			     show(ltd_of[k].ltd));
 		PQclear(r);
 	}
@@ -259,6 +262,7 @@ static void check_kind_constraint(PGconn *db)
 		      "  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attname = 'kind'"
 		      " WHERE c.conrelid = 'ledger'::regclass AND c.contype = 'c'"
 		      "   AND c.conkey = ARRAY[a.attnum]", 0, NULL);
+	enum { CK_NAME, CK_EXPR };
 	if (PQntuples(r) != 1) {
 		fail("ledger: %d CHECK constraints on kind alone, want 1", PQntuples(r));
 		PQclear(r);
@@ -266,25 +270,25 @@ static void check_kind_constraint(PGconn *db)
 	}
 	/* The server evaluates the constraint's own expression on each name:
 	 * a CHECK accepts a row unless the expression is false. */
-	len = strlen(PQgetvalue(r, 0, 1)) + 128;
+	len = strlen(PQgetvalue(r, 0, CK_EXPR)) + 128;
 	if (!(sql = malloc(len))) {
 		fprintf(stderr, "rules_sql: out of memory\n");
 		exit(2);
 	}
 	snprintf(sql, len, "SELECT (%s) IS NOT FALSE FROM (VALUES ($1::text)) AS v(kind)",
-		 PQgetvalue(r, 0, 1));
+		 PQgetvalue(r, 0, CK_EXPR));
 	for (int i = 0; i <= nkinds; i++) {
 		const char *kind = i < nkinds ? acct_kind_names[i] : MADE_UP_KIND;
 		const char *p[1] = {kind};
 		PGresult *v = query(db, sql, 1, p);
-		int accepted = strcmp(PQgetvalue(v, 0, 0), "t") == 0;
+		int accepted = db_value(v) && strcmp(db_value(v), "t") == 0;
 
 		if (i < nkinds && !accepted)
-			fail("ledger's %s rejects the C kind \"%s\": %s", PQgetvalue(r, 0, 0), kind,
-			     PQgetvalue(r, 0, 1));
+			fail("ledger's %s rejects the C kind \"%s\": %s", PQgetvalue(r, 0, CK_NAME), kind,
+			     PQgetvalue(r, 0, CK_EXPR));
 		if (i == nkinds && accepted)
-			fail("ledger's %s accepts the made-up kind \"%s\": %s", PQgetvalue(r, 0, 0),
-			     kind, PQgetvalue(r, 0, 1));
+			fail("ledger's %s accepts the made-up kind \"%s\": %s", PQgetvalue(r, 0, CK_NAME),
+			     kind, PQgetvalue(r, 0, CK_EXPR));
 		PQclear(v);
 	}
 	free(sql);
@@ -299,14 +303,15 @@ static void check_documents(PGconn *db)
 	const char *p[1] = {"X1"};
 	PGresult *r = query(db, "SELECT manual_expiry_document($1::text),"
 				"       expiry_reversal_document($1::text)", 1, p);
+	enum { DOC_EXPIRY, DOC_REVERSAL };
 
 	check_begin();
-	if (!same(val(r, 0, 0), ACCT_DOC_EXPIRY "X1"))
+	if (!same(val(r, 0, DOC_EXPIRY), ACCT_DOC_EXPIRY "X1"))
 		fail("manual_expiry_document('X1'): SQL %s, C (ACCT_DOC_EXPIRY) %s",
-		     show(val(r, 0, 0)), ACCT_DOC_EXPIRY "X1");
-	if (!same(val(r, 0, 1), ACCT_DOC_REVERSAL "X1"))
+		     show(val(r, 0, DOC_EXPIRY)), ACCT_DOC_EXPIRY "X1");
+	if (!same(val(r, 0, DOC_REVERSAL), ACCT_DOC_REVERSAL "X1"))
 		fail("expiry_reversal_document('X1'): SQL %s, C (ACCT_DOC_REVERSAL) %s",
-		     show(val(r, 0, 1)), ACCT_DOC_REVERSAL "X1");
+		     show(val(r, 0, DOC_REVERSAL)), ACCT_DOC_REVERSAL "X1");
 	PQclear(r);
 	check_end("documents");
 }
