@@ -1,5 +1,10 @@
 /*
  * report_pdf: the month report drawn with libharu (report_pdf.h).
+ *
+ * HPDF_REAL (libharu's float) is page geometry only: points, shades, and a
+ * bar's height.  Every amount stays int64 cents from the report's figures to
+ * the text drawn (money_format, decimal_format); a chart turns a value into
+ * a height once, in scale(), and nothing is read back from a height.
  */
 #include "report_pdf.h"
 
@@ -20,7 +25,7 @@ struct rp {
 	HPDF_Page page;
 	HPDF_Font reg, bold;
 	HPDF_STATUS error, detail;
-	float y;                     /* the next line's baseline, from the bottom */
+	HPDF_REAL y;                     /* the next line's baseline, from the bottom */
 	int page_no;
 	char enc[TEXT_MAX];
 };
@@ -52,18 +57,18 @@ static const char *enc(struct rp *p, const char *utf8)
 	return p->enc;
 }
 
-static float width(HPDF_Font f, float size, const char *s)
+static HPDF_REAL width(HPDF_Font f, HPDF_REAL size, const char *s)
 {
 	return HPDF_Font_TextWidth(f, (const HPDF_BYTE *)s, (HPDF_UINT)strlen(s)).width * size / 1000.0f;
 }
 
 /* Text at x (align 0 left, 1 right: x is its right edge, 2 centre), cut to
  * max_w points when max_w > 0. */
-static void text(struct rp *p, HPDF_Font f, float size, float x, float y, int align, float max_w,
+static void text(struct rp *p, HPDF_Font f, HPDF_REAL size, HPDF_REAL x, HPDF_REAL y, int align, HPDF_REAL max_w,
 		 const char *utf8)
 {
 	const char *s = enc(p, utf8);
-	float w = width(f, size, s);
+	HPDF_REAL w = width(f, size, s);
 
 	if (max_w > 0 && w > max_w) {
 		size_t n = strlen(s);
@@ -82,12 +87,12 @@ static void text(struct rp *p, HPDF_Font f, float size, float x, float y, int al
 	HPDF_Page_EndText(p->page);
 }
 
-static void fill_rgb(struct rp *p, float r, float g, float b)
+static void fill_rgb(struct rp *p, HPDF_REAL r, HPDF_REAL g, HPDF_REAL b)
 {
 	HPDF_Page_SetRGBFill(p->page, r, g, b);
 }
 
-static void rect(struct rp *p, float x, float y, float w, float h)
+static void rect(struct rp *p, HPDF_REAL x, HPDF_REAL y, HPDF_REAL w, HPDF_REAL h)
 {
 	if (h < 0) {
 		y += h;
@@ -97,7 +102,7 @@ static void rect(struct rp *p, float x, float y, float w, float h)
 	HPDF_Page_Fill(p->page);
 }
 
-static void line(struct rp *p, float x0, float y0, float x1, float y1, float w, float grey)
+static void line(struct rp *p, HPDF_REAL x0, HPDF_REAL y0, HPDF_REAL x1, HPDF_REAL y1, HPDF_REAL w, HPDF_REAL grey)
 {
 	HPDF_Page_SetLineWidth(p->page, w);
 	HPDF_Page_SetGrayStroke(p->page, grey);
@@ -140,10 +145,10 @@ static const char *money(int64_t cents, char buf[MONEY_FMT_SIZE])
 static const char *const col_names[NCOLS] = {"Program", "Opening", "Earned", "Vested",
 					     "Expired", "Redeemed", "Adjusted", "Closing", ""};
 
-static float col_x(int i)
+static HPDF_REAL col_x(int i)
 {
 	/* the program's column, then eight right-aligned amounts */
-	static const float right[NCOLS] = {0, 205, 265, 325, 385, 445, 500, 555, 555};
+	static const HPDF_REAL right[NCOLS] = {0, 205, 265, 325, 385, 445, 500, 555, 555};
 
 	return i == 0 ? MARGIN : right[i];
 }
@@ -152,7 +157,7 @@ static void program_row(struct rp *p, const char *name, const int64_t v[8], int 
 {
 	char buf[MONEY_FMT_SIZE];
 	HPDF_Font f = bold ? p->bold : p->reg;
-	float size = units ? 6.5f : 8;
+	HPDF_REAL size = units ? 6.5f : 8;
 
 	fill_rgb(p, units ? 0.45f : 0, units ? 0.45f : 0, units ? 0.45f : 0);
 	text(p, f, size, col_x(0) + (units ? 8 : 0), p->y, 0, 120, name);
@@ -209,19 +214,20 @@ static void liability_table(struct rp *p, const struct month_report *r)
 	}
 }
 
-/* A value's height on a chart of axis a, h points tall. */
-static float scale(const struct chart_axis *a, float h, int64_t v)
+/* A value's height on a chart of axis a, h points tall (geometry: the
+ * amount itself is never computed in floating point). */
+static HPDF_REAL scale(const struct chart_axis *a, HPDF_REAL h, int64_t v)
 {
-	return (float)((double)(v - a->lo) * h / (double)(a->hi - a->lo));
+	return (HPDF_REAL)((double)(v - a->lo) * h / (double)(a->hi - a->lo));
 }
 
 /* The axis: grid lines and their labels, left of x0. */
-static void axis(struct rp *p, const struct chart_axis *a, float x0, float x1, float y0, float h)
+static void axis(struct rp *p, const struct chart_axis *a, HPDF_REAL x0, HPDF_REAL x1, HPDF_REAL y0, HPDF_REAL h)
 {
 	char buf[MONEY_FMT_SIZE];
 
 	for (int64_t v = a->lo; v <= a->hi; v += a->step) {
-		float y = y0 + scale(a, h, v);
+		HPDF_REAL y = y0 + scale(a, h, v);
 
 		line(p, x0, y, x1, y, v == 0 ? 0.6f : 0.2f, v == 0 ? 0.2f : 0.8f);
 		fill_rgb(p, 0.3f, 0.3f, 0.3f);
@@ -237,7 +243,7 @@ static void waterfall(struct rp *p, const struct month_report *r)
 	static const char *const labels[6] = {"Opening", "Earned", "Expired", "Redeemed",
 					      "Adjusted", "Closing"};
 	int64_t step[6];
-	float x0 = MARGIN + 50, x1 = PAGE_W - MARGIN, h = 150, y0, bw;
+	HPDF_REAL x0 = MARGIN + 50, x1 = PAGE_W - MARGIN, h = 150, y0, bw;
 	struct chart_axis a;
 
 	if (p->y - h - 70 < MARGIN)
@@ -274,7 +280,7 @@ static void waterfall(struct rp *p, const struct month_report *r)
 	bw = (x1 - x0) / 6;
 	run = 0;
 	for (int i = 0; i < 6; i++) {
-		float x = x0 + bw * (float)i + bw * 0.2f, w = bw * 0.6f;
+		HPDF_REAL x = x0 + bw * (HPDF_REAL)i + bw * 0.2f, w = bw * 0.6f;
 		int64_t from, to;
 		char buf[MONEY_FMT_SIZE];
 
@@ -302,10 +308,10 @@ static void waterfall(struct rp *p, const struct month_report *r)
 
 static void twelve_months(struct rp *p, const struct month_report *r)
 {
-	static const float colours[3][3] = {{0.3f, 0.6f, 0.35f}, {0.35f, 0.45f, 0.6f},
+	static const HPDF_REAL colours[3][3] = {{0.3f, 0.6f, 0.35f}, {0.35f, 0.45f, 0.6f},
 					    {0.75f, 0.3f, 0.25f}};
 	static const char *const names[3] = {"earned", "used", "expired"};
-	float x0 = MARGIN + 50, x1 = PAGE_W - MARGIN, h = 150, y0, gw;
+	HPDF_REAL x0 = MARGIN + 50, x1 = PAGE_W - MARGIN, h = 150, y0, gw;
 	int64_t hi = 0;
 	struct chart_axis a;
 
@@ -327,21 +333,21 @@ static void twelve_months(struct rp *p, const struct month_report *r)
 	for (int i = 0; i < MR_MONTHS; i++) {
 		const struct mr_month *m = &r->months[i];
 		int64_t v[3] = {m->earned_cents, m->used_cents, m->expired_cents};
-		float bw = gw * 0.25f;
+		HPDF_REAL bw = gw * 0.25f;
 		char label[16];
 
 		for (int k = 0; k < 3; k++) {
 			fill_rgb(p, colours[k][0], colours[k][1], colours[k][2]);
-			rect(p, x0 + gw * (float)i + gw * 0.125f + bw * (float)k, y0 + scale(&a, h, 0), bw,
+			rect(p, x0 + gw * (HPDF_REAL)i + gw * 0.125f + bw * (HPDF_REAL)k, y0 + scale(&a, h, 0), bw,
 			     scale(&a, h, v[k] > 0 ? v[k] : 0) - scale(&a, h, 0));
 		}
 		snprintf(label, sizeof(label), "%04d-%02d", m->year % 10000, m->month % 100);
 		fill_rgb(p, 0, 0, 0);
-		text(p, p->reg, 6, x0 + gw * (float)i + gw / 2, y0 - 10, 2, 0, label);
+		text(p, p->reg, 6, x0 + gw * (HPDF_REAL)i + gw / 2, y0 - 10, 2, 0, label);
 	}
 	/* the legend */
 	for (int k = 0; k < 3; k++) {
-		float x = x0 + 90 * (float)k;
+		HPDF_REAL x = x0 + 90 * (HPDF_REAL)k;
 
 		fill_rgb(p, colours[k][0], colours[k][1], colours[k][2]);
 		rect(p, x, y0 - 26, 8, 8);
@@ -355,7 +361,7 @@ static void twelve_months(struct rp *p, const struct month_report *r)
 
 static void expiries(struct rp *p, const struct month_report *r)
 {
-	static const float x[7] = {MARGIN, MARGIN + 62, MARGIN + 142, MARGIN + 222, MARGIN + 272,
+	static const HPDF_REAL x[7] = {MARGIN, MARGIN + 62, MARGIN + 142, MARGIN + 222, MARGIN + 272,
 				   MARGIN + 372, PAGE_W - MARGIN};
 	static const char *const head[7] = {"Date", "Account", "Customer", "Program", "Document",
 					    "Units", "Value"};
@@ -388,7 +394,7 @@ static void expiries(struct rp *p, const struct month_report *r)
 
 static void refusals(struct rp *p, const struct month_report *r)
 {
-	static const float x[5] = {MARGIN, MARGIN + 62, MARGIN + 142, MARGIN + 222, MARGIN + 302};
+	static const HPDF_REAL x[5] = {MARGIN, MARGIN + 62, MARGIN + 142, MARGIN + 222, MARGIN + 302};
 	static const char *const head[5] = {"Date", "Payment", "Customer", "Amount", "Why"};
 	char buf[MONEY_FMT_SIZE];
 
