@@ -339,6 +339,31 @@ static int balances_check_customer(PGconn *db, const char *customer, struct err 
 	return rc;
 }
 
+/* One row through report_each: a new customer emits the previous one's row
+ * (it has all its detail rows), then the row starts a customer or adds a
+ * detail to it. */
+struct balances_each {
+	struct balances_row *b;
+	struct table_out *t;
+	struct err *e;
+};
+
+static int balances_each_row(void *ctx, PGresult *r, int i)
+{
+	struct balances_each *x = ctx;
+	struct balances_row *b = x->b;
+	int rc = 0;
+
+	if (b->active && strcmp(sbuf_str(&b->cells), PQgetvalue(r, i, B_CUSTOMER)) != 0)
+		rc = balances_emit(b, x->t, x->e);
+	if (!rc && !b->active)
+		rc = balances_start(b, r, i, x->e);
+	if (!rc && !PQgetisnull(r, i, B_DETAIL))
+		rc = strcmp(PQgetvalue(r, i, B_DETAIL), "0") == 0 ? balances_add_tier(b, r, i, x->e)
+								  : balances_add_invoice(b, r, i, x->e);
+	return rc;
+}
+
 static int balances_run(PGconn *db, const char *as_of, const char *customer,
 			struct table_out *t, struct err *e)
 {
@@ -359,28 +384,11 @@ static int balances_run(PGconn *db, const char *as_of, const char *customer,
 		goto out;
 	}
 	PQclear(r);
-	for (;;) {
-		int n;
+	{
+		struct balances_each each = {&b, t, e};
 
-		if (!(r = report_fetch(db, e, "FETCH " REPORT_FETCH " FROM balances_rows"))) {
-			rc = e->exit;
-			goto out;
-		}
-		n = PQntuples(r);
-		for (int i = 0; i < n && !rc; i++) {
-			/* a new customer: the previous one has all its tier rows */
-			if (b.active && strcmp(sbuf_str(&b.cells), PQgetvalue(r, i, B_CUSTOMER)) != 0)
-				rc = balances_emit(&b, t, e);
-			if (!rc && !b.active)
-				rc = balances_start(&b, r, i, e);
-			if (!rc && !PQgetisnull(r, i, B_DETAIL))
-				rc = strcmp(PQgetvalue(r, i, B_DETAIL), "0") == 0
-				     ? balances_add_tier(&b, r, i, e)
-				     : balances_add_invoice(&b, r, i, e);
-		}
-		PQclear(r);
-		if (rc || n == 0)
-			break;
+		rc = report_each(db, e, "FETCH " REPORT_FETCH " FROM balances_rows", balances_each_row,
+				 &each);
 	}
 	if (!rc && b.active)
 		rc = balances_emit(&b, t, e);

@@ -273,6 +273,14 @@ static int gl_line(struct gl_out *o, PGresult *r, int i)
 	return rc;
 }
 
+/* gl_line through report_each. */
+static int gl_each_row(void *ctx, PGresult *r, int i)
+{
+	struct gl_out *o = ctx;
+
+	return gl_line(o, r, i);
+}
+
 /* After a Xero export to FILE: the numbered files of an earlier, longer
  * export that this one did not write again are removed, so that FILE-*.csv
  * never mixes two exports (importing them all would post journals twice). */
@@ -319,20 +327,7 @@ static int export(PGconn *db, struct gl_out *o, const char *const p[3])
 	PQclear(r);
 	if ((rc = open_output(o)))
 		goto out;
-	for (;;) {
-		int n;
-
-		if (!(r = report_fetch(db, o->e, "FETCH " REPORT_FETCH " FROM gl_rows"))) {
-			rc = o->e->exit;
-			goto out;
-		}
-		n = PQntuples(r);
-		for (int i = 0; i < n && !rc; i++)
-			rc = gl_line(o, r, i);
-		PQclear(r);
-		if (rc || n == 0)
-			break;
-	}
+	rc = report_each(db, o->e, "FETCH " REPORT_FETCH " FROM gl_rows", gl_each_row, o);
 	if (!rc && o->fmt == GL_IIF && o->prev[0] && fprintf(o->f, "ENDTRNS\n") < 0)
 		rc = gl_write_failed(o, "the export");
 out:

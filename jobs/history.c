@@ -200,6 +200,20 @@ static int history_row(PGresult *r, int row, struct history_tiers *ts,
 	return 0;
 }
 
+/* history_row through report_each. */
+struct history_each {
+	struct history_tiers *ts;
+	struct table_out *t;
+	struct err *e;
+};
+
+static int history_each_row(void *ctx, PGresult *r, int i)
+{
+	struct history_each *h = ctx;
+
+	return history_row(r, i, h->ts, h->t, h->e);
+}
+
 /* Load the tier set of history_tiers_sql into ts (ts->t has room for
  * REPORT_MAX_TIERS). */
 static int history_load_tiers(PGconn *db, const char *const params[2],
@@ -258,19 +272,11 @@ static int history_run(PGconn *db, const char *const params[4], struct table_out
 		goto out;
 	}
 	PQclear(r);
-	for (;;) {
-		int n;
+	{
+		struct history_each each = {&ts, t, e};
 
-		if (!(r = report_fetch(db, e, "FETCH " REPORT_FETCH " FROM history_rows"))) {
-			rc = e->exit;
-			goto out;
-		}
-		n = PQntuples(r);
-		for (int i = 0; i < n && !rc; i++)
-			rc = history_row(r, i, &ts, t, e);
-		PQclear(r);
-		if (rc || n == 0)
-			break;
+		rc = report_each(db, e, "FETCH " REPORT_FETCH " FROM history_rows", history_each_row,
+				 &each);
 	}
 out:
 	free(ts.t);

@@ -448,6 +448,20 @@ static void journals_of(struct verify *v, struct ledger_checks *lc, PGresult *r,
 		     (long long)num(r, i, V_LOST), PQgetvalue(r, i, V_FIRST_LOST));
 }
 
+/* account_row through report_each (a failure is counted, not an error). */
+struct verify_each {
+	struct verify *v;
+	struct ledger_checks *lc;
+};
+
+static int verify_each_row(void *ctx, PGresult *r, int i)
+{
+	struct verify_each *x = ctx;
+
+	account_row(x->v, x->lc, r, i);
+	return 0;
+}
+
 static int check_ledger(struct verify *v)
 {
 	struct ledger_checks lc = {
@@ -465,17 +479,12 @@ static int check_ledger(struct verify *v)
 	if (!(r = db_query(v->db, v->e, ledger_sql, 0, NULL)))
 		return v->e->exit;
 	PQclear(r);
-	for (;;) {
-		int n;
+	{
+		struct verify_each each = {v, &lc};
 
-		if (!(r = report_fetch(v->db, v->e, "FETCH " REPORT_FETCH " FROM verify_rows")))
-			return v->e->exit;
-		n = PQntuples(r);
-		for (int i = 0; i < n; i++)
-			account_row(v, &lc, r, i);
-		PQclear(r);
-		if (n == 0)
-			break;
+		if ((rc = report_each(v->db, v->e, "FETCH " REPORT_FETCH " FROM verify_rows",
+				      verify_each_row, &each)))
+			return rc;
 	}
 	if (!(r = db_query(v->db, v->e, kinds_sql, 0, NULL)))
 		return v->e->exit;

@@ -29,9 +29,28 @@ void report_rollback(PGconn *db)
 
 /* Fetch the next rows of `fetch` (a "FETCH n FROM cursor" statement);
  * NULL with e filled on failure, a result with 0 rows at the end. */
-PGresult *report_fetch(PGconn *db, struct err *e, const char *fetch)
+static PGresult *report_fetch(PGconn *db, struct err *e, const char *fetch)
 {
 	return db_query(db, e, fetch, 0, NULL);
+}
+
+int report_each(PGconn *db, struct err *e, const char *fetch, report_row_fn row, void *ctx)
+{
+	int rc = 0;
+
+	for (;;) {
+		PGresult *r = report_fetch(db, e, fetch);
+		int n;
+
+		if (!r)
+			return e->exit;
+		n = PQntuples(r);
+		for (int i = 0; i < n && !rc; i++)
+			rc = row(ctx, r, i);
+		PQclear(r);
+		if (rc || n == 0)
+			return rc;
+	}
 }
 
 /* A bigint column; the database never sends anything else there. */

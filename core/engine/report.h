@@ -23,9 +23,11 @@
 int report_begin(PGconn *db, struct err *e);
 void report_rollback(PGconn *db);
 
-/* The next rows of `fetch` ("FETCH n FROM cursor"); NULL with e filled on
- * failure, a result with 0 rows at the end. */
-PGresult *report_fetch(PGconn *db, struct err *e, const char *fetch);
+/* Every row of a cursor, `fetch` ("FETCH " REPORT_FETCH " FROM name") at a
+ * time, given to row(ctx, r, i) in order until one returns non-zero.
+ * Returns that, 0 at the end, or e->exit when the database fails. */
+typedef int (*report_row_fn)(void *ctx, PGresult *r, int i);
+int report_each(PGconn *db, struct err *e, const char *fetch, report_row_fn row, void *ctx);
 
 /* A bigint the database sent. */
 int report_i64(const char *s, int64_t *v, struct err *e);
