@@ -1,7 +1,8 @@
 /*
  * finance_report: the month report's figures from the database (see
- * finance_report.h).  Five set-based queries in one REPEATABLE READ READ
- * ONLY snapshot; the money values and the movements' grouping are
+ * finance_report.h).  Three set-based queries (one scan of the ledger for
+ * every figure, then the expiries and the refusals) in one REPEATABLE READ
+ * READ ONLY snapshot; the money values and the movements' grouping are
  * core/rules/month_report's.
  */
 #include "finance_report.h"
@@ -20,34 +21,26 @@
 
 #define MR_PDF_MAX (64u << 20)
 
-/* Per program: units before the month and through its last day.  $1 first,
- * $2 last. */
-static const char programs_sql[] =
-	"SELECT p.program, p.name, p.unit, p.unit_value_cents,"
-	"       COALESCE(sum(l.pending_units + l.usable_units) FILTER (WHERE l.entry_date < $1::date), 0),"
-	"       COALESCE(sum(l.pending_units + l.usable_units), 0)"
+/*
+ * One scan of the ledger through the period's last day ($2): per program,
+ * kind and month of the twelve (NULL: before them, from $1, the first of
+ * the twelve months), the units (pending + usable) and, for vesting, the
+ * units moved to usable.  C adds them up: before the period is opening,
+ * all is closing, the period's month is the movements, each of the twelve
+ * months its earned, used and expired.  A program without entries comes
+ * once with a NULL kind.
+ */
+static const char ledger_sql[] =
+	"SELECT p.program, p.name, p.unit, p.unit_value_cents, l.kind,"
+	"       CASE WHEN l.entry_date >= $1::date"
+	"            THEN extract(year FROM l.entry_date)::int * 12"
+	"                 + extract(month FROM l.entry_date)::int - 1 END,"
+	"       COALESCE(sum(l.pending_units + l.usable_units), 0),"
+	"       COALESCE(sum(l.usable_units), 0)"
 	"  FROM programs p LEFT JOIN ledger l ON l.program = p.program AND l.entry_date <= $2::date"
-	" GROUP BY p.program, p.name, p.unit, p.unit_value_cents ORDER BY p.program COLLATE \"C\"";
-enum { P_PROGRAM, P_NAME, P_UNIT, P_UNIT_VALUE, P_OPEN, P_CLOSE };
-
-/* The month's movements per program and kind (vesting: the units moved to
- * usable). */
-static const char moves_sql[] =
-	"SELECT program, kind,"
-	"       CASE WHEN kind = 'vest' THEN sum(usable_units) ELSE sum(pending_units + usable_units) END"
-	"  FROM ledger WHERE entry_date BETWEEN $1::date AND $2::date"
-	" GROUP BY program, kind";
-enum { M_PROGRAM, M_KIND, M_UNITS };
-
-/* Twelve months up to the period, per program, month and kind.  $1 the
- * first of the twelve months, $2 last. */
-static const char months_sql[] =
-	"SELECT p.unit_value_cents, extract(year FROM l.entry_date)::int,"
-	"       extract(month FROM l.entry_date)::int, l.kind, sum(l.pending_units + l.usable_units)"
-	"  FROM ledger l JOIN programs p ON p.program = l.program"
-	" WHERE l.entry_date BETWEEN $1::date AND $2::date AND l.kind <> 'vest'"
-	" GROUP BY p.program, p.unit_value_cents, 2, 3, l.kind";
-enum { Y_UNIT_VALUE, Y_YEAR, Y_MONTH, Y_KIND, Y_UNITS };
+	" GROUP BY p.program, p.name, p.unit, p.unit_value_cents, 5, 6"
+	" ORDER BY p.program COLLATE \"C\"";
+enum { L_PROGRAM, L_NAME, L_UNIT, L_UNIT_VALUE, L_KIND, L_MONTH, L_UNITS, L_USABLE };
 
 /* The month's largest expiries by money value. */
 static const char expiries_sql[] =
@@ -75,57 +68,55 @@ enum { R_DATE, R_PAYMENT, R_CUSTOMER, R_INVOICE, R_REASON, R_AMOUNT, R_TOTAL };
 
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
-static int read_programs(PGconn *db, struct err *e, struct month_report *r, const char *const p[2])
+static int read_ledger(PGconn *db, struct err *e, struct month_report *r, const char *last)
 {
-	PGresult *res = db_query(db, e, programs_sql, 2, p);
+	char first12[DATE_FMT_SIZE], seen[MR_KEY] = "";
+	const char *p[2] = {first12, last};
+	int py, pm, pd, period;
+	struct mr_program *g = NULL;
+	PGresult *res;
 
-	if (!res)
+	date_format(date_from_ymd(r->months[0].year, r->months[0].month, 1), first12);
+	date_to_ymd(r->first, &py, &pm, &pd);
+	period = py * 12 + pm - 1;
+	if (!(res = db_query(db, e, ledger_sql, 2, p)))
 		return e->exit;
 	for (int i = 0; i < PQntuples(res); i++) {
-		struct mr_program *g;
+		const char *code = PQgetvalue(res, i, L_PROGRAM), *kind = PQgetvalue(res, i, L_KIND);
+		int64_t units = db_int64(PQgetvalue(res, i, L_UNITS));
+		int mv = mr_move_of_kind(kind), month;
 
-		if (r->nprograms == MR_PROGRAMS) {
-			r->more_programs++;
-			continue;
+		if (strcmp(seen, code) != 0) {   /* the rows come program by program */
+			COPY(seen, code);
+			g = NULL;
+			if (r->nprograms == MR_PROGRAMS) {
+				r->more_programs++;
+			} else {
+				g = &r->programs[r->nprograms++];
+				COPY(g->code, code);
+				COPY(g->name, PQgetvalue(res, i, L_NAME));
+				COPY(g->unit, PQgetvalue(res, i, L_UNIT));
+				g->unit_value_cents = db_int64(PQgetvalue(res, i, L_UNIT_VALUE));
+			}
 		}
-		g = &r->programs[r->nprograms++];
-		COPY(g->code, PQgetvalue(res, i, P_PROGRAM));
-		COPY(g->name, PQgetvalue(res, i, P_NAME));
-		COPY(g->unit, PQgetvalue(res, i, P_UNIT));
-		g->unit_value_cents = db_int64(PQgetvalue(res, i, P_UNIT_VALUE));
-		g->open_units = db_int64(PQgetvalue(res, i, P_OPEN));
-		g->close_units = db_int64(PQgetvalue(res, i, P_CLOSE));
-	}
-	PQclear(res);
-	if (!(res = db_query(db, e, moves_sql, 2, p)))
-		return e->exit;
-	for (int i = 0; i < PQntuples(res); i++) {
-		int mv = mr_move_of_kind(PQgetvalue(res, i, M_KIND));
-
-		for (size_t k = 0; k < r->nprograms && mv >= 0; k++)
-			if (!strcmp(r->programs[k].code, PQgetvalue(res, i, M_PROGRAM)))
-				r->programs[k].move_units[mv] += db_int64(PQgetvalue(res, i, M_UNITS));
+		if (PQgetisnull(res, i, L_KIND))
+			continue;       /* a program without entries */
+		month = PQgetisnull(res, i, L_MONTH) ? -1 : atoi(PQgetvalue(res, i, L_MONTH));
+		/* the twelve months count every program, shown or not */
+		if (month >= 0)
+			month_report_add_month(r, month / 12, month % 12 + 1, kind, units,
+					       db_int64(PQgetvalue(res, i, L_UNIT_VALUE)));
+		if (!g)
+			continue;
+		g->close_units += units;
+		if (month < period)
+			g->open_units += units;
+		else if (mv >= 0)
+			g->move_units[mv] += mv == MR_VESTED ? db_int64(PQgetvalue(res, i, L_USABLE))
+							     : units;
 	}
 	PQclear(res);
 	month_report_values(r);
-	return 0;
-}
-
-static int read_months(PGconn *db, struct err *e, struct month_report *r, const char *last)
-{
-	char first[DATE_FMT_SIZE];
-	const char *p[2] = {first, last};
-	PGresult *res;
-
-	date_format(date_from_ymd(r->months[0].year, r->months[0].month, 1), first);
-	if (!(res = db_query(db, e, months_sql, 2, p)))
-		return e->exit;
-	for (int i = 0; i < PQntuples(res); i++)
-		month_report_add_month(r, atoi(PQgetvalue(res, i, Y_YEAR)),
-				       atoi(PQgetvalue(res, i, Y_MONTH)), PQgetvalue(res, i, Y_KIND),
-				       db_int64(PQgetvalue(res, i, Y_UNITS)),
-				       db_int64(PQgetvalue(res, i, Y_UNIT_VALUE)));
-	PQclear(res);
 	return 0;
 }
 
@@ -183,9 +174,7 @@ int month_report_write(struct app *a, PGconn *db, date_t first, const char *path
 	sbuf_init(&pdf, MR_PDF_MAX);
 	if ((rc = report_begin(db, e)))
 		goto out;
-	rc = read_programs(db, e, r, p);
-	if (!rc)
-		rc = read_months(db, e, r, last_s);
+	rc = read_ledger(db, e, r, last_s);
 	if (!rc)
 		rc = read_lists(db, e, r, p);
 	report_rollback(db);
