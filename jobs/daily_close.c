@@ -1,5 +1,6 @@
 /*
- * accrue daily-close [--date B] [--dry-run] [--full]      (SPEC §3–§8, §10)
+ * accrue daily-close [--date B] [--dry-run] [--full] [--workers N]
+ *                                                   (SPEC §3–§8, §10, §14)
  *
  * The options; the books are brought up to B by core/engine/close.
  */
@@ -12,7 +13,8 @@
 #include "commands.h"
 
 static const char help[] =
-	"usage: accrue daily-close [--date YYYY-MM-DD] [--dry-run] [--full] [--allow-future]\n"
+	"usage: accrue daily-close [--date YYYY-MM-DD] [--dry-run] [--full] [--workers N]\n"
+	"                          [--allow-future]\n"
 	"\n"
 	"Brings every reward account up to the business date (default: today):\n"
 	"earnings on posted invoices, credit notes and cancellations, vesting of\n"
@@ -30,12 +32,19 @@ static const char help[] =
 	"  --date D     the business date (YYYY-MM-DD)\n"
 	"  --dry-run    compute and report everything, write nothing\n"
 	"  --full       replay every account (after a correct close: posts nothing)\n"
+	"  --workers N  bring the accounts up to date in N processes, each with its\n"
+	"               own database connection (default: [run] workers, 1); `accrue\n"
+	"               worker` on any host can join; the books are the same for any N\n"
 	"  --allow-future  a date more than [run] max_future_days (default 1) after\n"
 	"               today (refused without it: expiries posted ahead cannot be\n"
 	"               taken back)\n"
 	"\n"
-	"exit status: 0 ok, 3 some redemptions were refused (listed), 69 database\n"
-	"unavailable, 75 another close is running\n";
+	"A close that died is finished by the next close, whatever its date, before\n"
+	"anything else: the chunks it had done stand, the rest are done again.\n"
+	"\n"
+	"exit status: 0 ok, 1 failure, 2 usage (also: more workers than the database\n"
+	"has free connections), 3 some redemptions were refused (listed), 65 bad data,\n"
+	"69 database unavailable, 75 another close is running\n";
 
 int cmd_daily_close(struct app *a, int argc, char **argv)
 {
@@ -43,6 +52,7 @@ int cmd_daily_close(struct app *a, int argc, char **argv)
 		{"date", required_argument, NULL, 'd'},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"full", no_argument, NULL, 'F'},
+		{"workers", required_argument, NULL, 'w'},
 		{"allow-future", no_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -63,6 +73,10 @@ int cmd_daily_close(struct app *a, int argc, char **argv)
 			break;
 		case 'F':
 			c.full = 1;
+			break;
+		case 'w':
+			if (app_workers_arg("daily-close", optarg, &c.workers))
+				return EXIT_USAGE;
 			break;
 		case 'A':
 			allow_future = 1;

@@ -29,10 +29,11 @@ static const struct command commands[] = {
 	{"import", cmd_import,
 	 "import customers|programs|tiers|invoices|payments|adjustments FILE.csv"},
 	{"daily-close", cmd_daily_close,
-	 "daily-close [--date YYYY-MM-DD] [--dry-run] [--full] [--allow-future]"},
+	 "daily-close [--date YYYY-MM-DD] [--dry-run] [--full] [--workers N] [--allow-future]"},
 	{"month-end", cmd_month_end,
 	 "month-end --period YYYY-MM [--dry-run] [--no-statements] [--no-email] [--full]\n"
-	 "            [--allow-future]"},
+	 "            [--workers N] [--allow-future]"},
+	{"worker", cmd_worker, "worker [--run ID]: join a running close from any host"},
 	{"adjust", cmd_adjust, "adjust add|expire-invoice|reverse-expiry ... (see accrue adjust --help)"},
 	{"gl", cmd_gl,
 	 "gl export --from DATE --to DATE [--format csv|iif|xero] [--program P] [--out FILE]"},

@@ -20,7 +20,7 @@
 
 static const char month_end_help[] =
 	"usage: accrue month-end --period YYYY-MM [--dry-run] [--no-statements] [--no-email]\n"
-	"                        [--full] [--allow-future]\n"
+	"                        [--full] [--workers N] [--allow-future]\n"
 	"\n"
 	"The month-end close: the daily close through the month's last day, then\n"
 	"every tiered account (ytd_tiered, month_tiered) recomputed for its fiscal\n"
@@ -37,6 +37,9 @@ static const char month_end_help[] =
 	"                    (default 1) after today (refused without it)\n"
 	"  --full            replay every account in the daily-close part, not only\n"
 	"                    the changed or due ones (tiered accruals: always all)\n"
+	"  --workers N       bring the accounts up to date in N processes, each with\n"
+	"                    its own database connection (default: [run] workers, 1);\n"
+	"                    `accrue worker` on any host can join\n"
 	"\n"
 	"After the close, the statements of the month (as `accrue statements --all\n"
 	"--from FIRST --to LAST --email`): every parent account of a client program\n"
@@ -56,6 +59,7 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 		{"no-statements", no_argument, NULL, 'S'},
 		{"no-email", no_argument, NULL, 'E'},
 		{"full", no_argument, NULL, 'F'},
+		{"workers", required_argument, NULL, 'w'},
 		{"allow-future", no_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -85,6 +89,10 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 			break;
 		case 'F':
 			c.full = 1;
+			break;
+		case 'w':
+			if (app_workers_arg("month-end", optarg, &c.workers))
+				return EXIT_USAGE;
 			break;
 		case 'A':
 			allow_future = 1;

@@ -145,7 +145,7 @@ static long adjust_unchanged(PGconn *db, struct err *e)
 
 int adjust_post_staged(PGconn *db, struct err *e, const char *what)
 {
-	struct posting post;
+	struct posting post = {0};
 	PGresult *r = NULL, *run = NULL;
 	long long run_id = 0;
 	int rc, n, got;

@@ -4,6 +4,7 @@
 #include "app.h"
 
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,4 +88,17 @@ int app_check_future(const struct app *a, const char *cmd, date_t d, int allow_f
 			 "max_future_days allows %d: give --allow-future if the date is right",
 			 date_format(d, ds), (int)(d - today), date_format(today, ts),
 			 a->cfg.max_future_days);
+}
+
+int app_workers_arg(const char *cmd, const char *v, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 1 || n > 1024)
+		return app_usage(cmd, "--workers: \"%s\" is not a number of workers from 1 to 1024", v);
+	*out = (int)n;
+	return 0;
 }

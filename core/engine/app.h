@@ -40,6 +40,9 @@ date_t app_today(const struct app *a);
  * append-only ledger cannot take back years of expiries posted by a typo. */
 int app_check_future(const struct app *a, const char *cmd, date_t d, int allow_future);
 
+/* Parse --workers N (1 to 1024), or print a usage error. */
+int app_workers_arg(const char *cmd, const char *v, int *out);
+
 /* 1 when argv holds -h or --help. */
 int app_wants_help(int argc, char **argv);
 

@@ -1,64 +1,66 @@
 /*
- * close: bringing the books up to a business date (SPEC §3–§8), for
- * `accrue daily-close` and `accrue month-end`.
+ * close: one chunk of a close (SPEC §3–§8, §14) — the accounts of a range
+ * of keys brought up to the business date, inside the caller's transaction.
  *
- * One pass over every account: a reading connection streams, with COPY and
- * sorted by account, each account's tier set, documents, payment allocations
- * and ledger entries; core/account replays the account as of B and gives the
- * entries it is missing; those stream, with COPY, into a staging table on the
- * writing connection.  Then, still in the one transaction: the GL journals
- * (one per program and date, core/gl), the new ledger entries with their
- * journals, the refused redemptions, the run's row.  A crash leaves nothing
- * half-posted, the next run redoes the work, and the result is the same.
+ * One connection streams, with COPY and sorted by account, each account's
+ * tier set, documents, payment allocations and ledger entries; core/account
+ * replays the account as of B and gives the entries it is missing.  Those
+ * go to a temporary file and then, with COPY, into run_entries; the
+ * accounts' next events and checkpoints go to account_state and
+ * account_checkpoints, the refused redemptions to run_refusals, and the
+ * marks the chunk has seen out of account_changes.  The journals are made
+ * once every chunk of the run is done (core/engine/close_run.c).
  *
- * Both connections read the same snapshot (exported by the writer), so an
- * import running meanwhile cannot split the picture.  Memory holds one
- * account at a time: nothing grows with the number of customers.
+ * Memory holds one account at a time: nothing grows with the number of
+ * customers.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "account.h"
-#include "app.h"
+#include "close_chunk.h"
 #include "db.h"
 #include "gl.h"
 #include "log.h"
 #include "mem.h"
 #include "posting.h"
 #include "money.h"
-#include "runs.h"
-#include "close.h"
 #include "sbuf.h"
 #include "text.h"
 
-#define COPY_CHUNK (1 << 20)
 #define REFUSALS_MAX 100000
 
 struct refusal {
 	struct acct_alloc a;
+	char account[ACCT_KEY];
 	char why[256];
 };
 
-struct close {
-	PGconn *w, *r;
+struct closer {
+	PGconn *db;
 	struct err *e;
+	struct close_job job;
 	date_t as_of;
-	int dry_run;
 	int month_end;          /* month-end: tiered accruals, period closed */
 	int full;               /* --full: every account, not only changed or due ones */
 	int accrual_pass;       /* month-end: the accounts only the accrual reaches */
-	long long n_changed, n_due, n_resumed, n_accrual, n_accr_total;
+	struct chunk_counts n;  /* of the chunk being done */
+	long long n_accr_total;
+	long long book_accounts;  /* -1: not counted yet */
 	FILE *state;            /* account_state rows of the accounts replayed */
+	FILE *spool;            /* the chunk's entries, until the stream ends */
 	int has_next_stored;    /* the account's next event in account_state */
 	date_t next_stored;
 	struct sbuf ckpt;       /* the account's checkpoint, when has_ckpt */
 	int has_ckpt;
 	struct sbuf staterow;
-	char period[8];         /* YYYY-MM */
+	const char *period;     /* YYYY-MM */
 	int sums;               /* the stream sums tiered accounts' sales (stream_agg_sql) */
-	long long warnings;
-	long long run_id;
+	long long warnings;     /* of this process, for the cap on what is logged */
+	struct progress *pr;
+	long long pr_base;
 
 	struct posting post;
 
@@ -80,7 +82,6 @@ struct close {
 	struct account_sim *sim;
 	int failed;
 
-	long long accounts;
 	struct refusal *refusals;
 	size_t nrefusals, caprefusals;
 };
@@ -91,7 +92,7 @@ struct close {
 
 static void on_entry(void *ctx, const struct acct_entry *e)
 {
-	struct close *c = ctx;
+	struct closer *c = ctx;
 
 	if (posting_entry(&c->post, c->account, c->prog->p.code,
 			  e->by_close ? ORIGIN_CLOSE : ORIGIN_MONTH_END, e))
@@ -100,8 +101,9 @@ static void on_entry(void *ctx, const struct acct_entry *e)
 
 static void on_warning(void *ctx, const char *account, const char *msg)
 {
-	struct close *c = ctx;
+	struct closer *c = ctx;
 
+	c->n.warnings++;
 	c->warnings++;
 	if (c->warnings <= 1000)
 		log_warn("account %s: %s", account, msg);
@@ -111,7 +113,7 @@ static void on_warning(void *ctx, const char *account, const char *msg)
 
 static void on_refusal(void *ctx, const struct acct_alloc *a, const char *why)
 {
-	struct close *c = ctx;
+	struct closer *c = ctx;
 
 	if (c->nrefusals >= REFUSALS_MAX)
 		return;  /* the first REFUSALS_MAX are listed and recorded */
@@ -121,6 +123,7 @@ static void on_refusal(void *ctx, const struct acct_alloc *a, const char *why)
 		return;
 	}
 	c->refusals[c->nrefusals].a = *a;
+	text_copy(c->refusals[c->nrefusals].account, sizeof(c->refusals[0].account), c->account);
 	text_copy(c->refusals[c->nrefusals].why, sizeof(c->refusals[0].why), why);
 	c->nrefusals++;
 }
@@ -130,7 +133,7 @@ static void on_refusal(void *ctx, const struct acct_alloc *a, const char *why)
 /* The account's row of account_state, spilled to a temporary file until
  * the writer's COPY is free: account, next event (\N: none), replayed (f:
  * only the month-end accrual, whose new lot may come first). */
-static int state_row(struct close *c)
+static int state_row(struct closer *c)
 {
 	char d[DATE_FMT_SIZE], k[DATE_FMT_SIZE];
 	struct sbuf *b = &c->staterow;
@@ -155,7 +158,7 @@ static int state_row(struct close *c)
 	return rc;
 }
 
-static int account_flush(struct close *c)
+static int account_flush(struct closer *c)
 {
 	struct acct_input in;
 	struct acct_output out = {on_entry, on_refusal, c, on_warning};
@@ -198,9 +201,9 @@ static int account_flush(struct close *c)
 		return err_set(c->e, EXIT_FAIL, "out of memory replaying account %s", c->account);
 	}
 	if (c->accrual_pass)
-		c->n_accrual++;
+		c->n.accrual_only++;
 	else
-		c->accounts++;
+		c->n.accounts++;
 	if (state_row(c))
 		return err_set(c->e, EXIT_FAIL, "cannot write the accounts' state to a temporary file");
 reset:
@@ -336,7 +339,7 @@ static const char accrual_sql[] =
 
 
 /* A date of the stream that is not one: the database never sends it. */
-static int stream_bad_date(struct close *c, const char *text)
+static int stream_bad_date(struct closer *c, const char *text)
 {
 	return err_set(c->e, EXIT_FAIL, "account %.100s: the database sent \"%.40s\" where a date "
 		       "was expected", c->account, text);
@@ -356,7 +359,7 @@ enum { ENT_KIND = S_FIELDS, ENT_ORIGIN, ENT_DATE, ENT_DOCUMENT, ENT_CUSTOMER, EN
 
 #define F(i) (f[(i)])
 
-static int take_row(struct close *c, char **f, int n)
+static int take_row(struct closer *c, char **f, int n)
 {
 	int src;
 	date_t d;
@@ -451,27 +454,24 @@ static int take_row(struct close *c, char **f, int n)
 }
 
 
-static int stream_accounts(struct close *c, const char *sql, const char *what,
-			   long long total)
+static int stream_accounts(struct closer *c, const char *sql)
 {
-	struct progress pr;
 	char *row = NULL;
 	char *f[24];
 	int n, rc = 0;
 
-	if (db_copy_begin(c->r, c->e, sql) || posting_stage_begin(&c->post))
+	if (db_copy_begin(c->db, c->e, sql))
 		return c->e->exit;
-	progress_start(&pr, what, total);
 	c->account[0] = '\0';
-	while ((n = db_copy_row(c->r, c->e, &row)) >= 0) {
+	while ((n = db_copy_row(c->db, c->e, &row)) >= 0) {
 		int nf = db_copy_split(row, (size_t)n, f, 24);
 
 		if (nf >= 1 && f[0] && strcmp(f[0], c->account) != 0) {
 			if ((rc = account_flush(c)))
 				break;
 			text_copy(c->account, sizeof(c->account), f[0]);
-			if (((c->accounts + c->n_accrual) & 1023) == 0)
-				progress_update(&pr, c->accrual_pass ? c->n_accrual : c->accounts);
+			if (c->pr && ((c->n.accounts + c->n.accrual_only) & 255) == 0)
+				progress_update(c->pr, c->pr_base + c->n.accounts + c->n.accrual_only);
 		}
 		if ((rc = take_row(c, f, nf)))
 			break;
@@ -484,24 +484,31 @@ static int stream_accounts(struct close *c, const char *sql, const char *what,
 	}
 	if (row)
 		PQfreemem(row);
-	if (n == -2)
+	if (n == -2 && !rc)
 		rc = c->e->exit;
-	if (!rc)
-		rc = account_flush(c);
-	progress_update(&pr, c->accrual_pass ? c->n_accrual : c->accounts);
-	progress_end(&pr);
-	if (rc || c->failed) {
-		posting_stage_end(&c->post, 1);
-		return rc ? rc : c->e->exit;
+	if (rc) {
+		/* leave the connection usable for the ROLLBACK: drain the COPY */
+		struct err ignored;
+		char *rest = NULL;
+
+		while (n >= 0 && (n = db_copy_row(c->db, &ignored, &rest)) >= 0) {
+			PQfreemem(rest);
+			rest = NULL;
+		}
+		return rc;
 	}
-	return posting_stage_end(&c->post, 0);
+	if ((rc = account_flush(c)))
+		return rc;
+	if (c->pr)
+		progress_update(c->pr, c->pr_base + c->n.accounts + c->n.accrual_only);
+	return c->failed ? c->e->exit : 0;
 }
 
 /* -- after the stream ------------------------------------------------------------ */
 
-/* Every close lists the redemptions it refused; each is recorded once, by
- * the first close that refused it (a later close tries it again). */
-static int save_refusals(struct close *c)
+/* The redemptions the chunk refused, for the run to record and list once
+ * every chunk is done (a later close tries them again). */
+static int save_refusals(struct closer *c)
 {
 	struct sbuf b;
 	char d[DATE_FMT_SIZE], id[32];
@@ -509,44 +516,41 @@ static int save_refusals(struct close *c)
 
 	if (!c->nrefusals)
 		return 0;
-	if ((rc = db_exec(c->w, c->e,
-			  "CREATE TEMP TABLE new_refusals (LIKE redemption_refusals INCLUDING DEFAULTS) ON COMMIT DROP",
-			  0, NULL)) ||
-	    (rc = db_copy_begin(c->w, c->e,
-				"COPY new_refusals (payment, invoice, customer, pay_date, reason,"
-				" run_id) FROM STDIN")))
+	if ((rc = db_copy_begin(c->db, c->e,
+				"COPY run_refusals (run_id, seq, account, payment, invoice, customer, pay_date,"
+				" amount_cents, reason) FROM STDIN")))
 		return rc;
 	sbuf_init(&b, (size_t)REFUSALS_MAX * 1024);
-	snprintf(id, sizeof(id), "%lld", c->run_id);
+	snprintf(id, sizeof(id), "%lld", c->job.run_id);
 	for (size_t i = 0; i < c->nrefusals && !rc; i++) {
 		const struct refusal *x = &c->refusals[i];
 
-		if (db_copy_field(&b, x->a.payment) || sbuf_addc(&b, '\t') ||
+		if (sbuf_addf(&b, "%s\t%zu\t", id, i) || db_copy_field(&b, x->account) ||
+		    sbuf_addc(&b, '\t') || db_copy_field(&b, x->a.payment) || sbuf_addc(&b, '\t') ||
 		    db_copy_field(&b, x->a.invoice) || sbuf_addc(&b, '\t') ||
 		    db_copy_field(&b, x->a.customer) ||
-		    sbuf_addf(&b, "\t%s\t", date_format(x->a.date, d)) ||
-		    db_copy_field(&b, x->why) ||
-		    sbuf_addf(&b, "\t%s\n", c->run_id ? id : "\\N"))
+		    sbuf_addf(&b, "\t%s\t%lld\t", date_format(x->a.date, d),
+			      (long long)x->a.amount_cents) ||
+		    db_copy_field(&b, x->why) || sbuf_addc(&b, '\n'))
 			rc = err_set(c->e, EXIT_FAIL, "the refused redemptions take more than %zu bytes",
 				     b.max);
 	}
 	if (!rc)
-		rc = db_copy_put(c->w, c->e, b.p, b.len);
+		rc = db_copy_put(c->db, c->e, b.p, b.len);
 	sbuf_free(&b);
 	if (rc) {
 		struct err ignored;
-		db_copy_end(c->w, &ignored, "failed");
+		db_copy_end(c->db, &ignored, "failed");
 		return rc;
 	}
-	if ((rc = db_copy_end(c->w, c->e, NULL)))
-		return rc;
-	return db_exec(c->w, c->e,
-		       "INSERT INTO redemption_refusals (payment, invoice, customer, pay_date, reason,"
-		       "                                 run_id)"
-		       " SELECT DISTINCT ON (payment, invoice) payment, invoice, customer, pay_date,"
-		       "        reason, run_id FROM new_refusals ORDER BY payment, invoice"
-		       " ON CONFLICT (payment, invoice) DO NOTHING", 0, NULL);
+	return db_copy_end(c->db, c->e, NULL);
 }
+
+/* COL is in the chunk's range of keys [accrue.lo, accrue.hi), '' being
+ * unbounded. */
+#define IN_CHUNK(COL) \
+	" (current_setting('accrue.lo') = '' OR " COL " >= current_setting('accrue.lo'))" \
+	" AND (current_setting('accrue.hi') = '' OR " COL " < current_setting('accrue.hi'))"
 
 /* The customers of the accounts in table T, as T_customers (customer,
  * account, since), analysed: the stream's joins are planned on true row
@@ -568,29 +572,43 @@ static int save_refusals(struct close *c)
  * which get their accrual only.  When the work is a small part of the
  * book, the stream reads each account's rows by index instead of hashing
  * whole tables: a close then costs what the day holds. */
-static int pick_accounts(struct close *c, long long *total)
+static int pick_accounts(struct closer *c, long long *total)
 {
 	PGresult *r;
 	long long naccounts;
 	int rc;
 
+	/* the book's size, once per worker */
+	if (c->book_accounts < 0) {
+		r = db_query(c->db, c->e, "SELECT count(*) FROM customers"
+			     " WHERE parent IS NULL AND program IS NOT NULL", 0, NULL);
+		if (!r)
+			return c->e->exit;
+		c->book_accounts = db_value(r) ? atoll(db_value(r)) : 0;
+		PQclear(r);
+	}
+	naccounts = c->book_accounts;
+
 	if (c->full)
-		rc = db_exec(c->r, c->e,
+		rc = db_exec(c->db, c->e,
 			     "CREATE TEMP TABLE work ON COMMIT DROP AS"
 			     " SELECT customer AS account, 'full'::text AS why, NULL::date AS since"
-			     "   FROM customers WHERE parent IS NULL AND program IS NOT NULL", 0, NULL);
-	else if (!(rc = db_exec(c->r, c->e,
+			     "   FROM customers WHERE parent IS NULL AND program IS NOT NULL"
+			     "    AND" IN_CHUNK("customer"), 0, NULL);
+	else if (!(rc = db_exec(c->db, c->e,
 				"CREATE TEMP TABLE todo ON COMMIT DROP AS"
 				" SELECT account, min(first) AS first FROM ("
 				"   SELECT account, from_date AS first FROM account_changes"
 				"    WHERE from_date <= current_setting('accrue.as_of')::date"
+				"      AND" IN_CHUNK("account")
 				"   UNION ALL"
 				"   SELECT account, NULL FROM account_state"
-				"    WHERE next_event <= current_setting('accrue.as_of')::date) t"
+				"    WHERE next_event <= current_setting('accrue.as_of')::date"
+				"      AND" IN_CHUNK("account") ") t"
 				"  GROUP BY account", 0, NULL)) &&
-		 !(rc = db_exec(c->r, c->e, "ANALYZE todo", 0, NULL)))
+		 !(rc = db_exec(c->db, c->e, "ANALYZE todo", 0, NULL)))
 		/* todo analysed: the accounts' rows are then read by key */
-		rc = db_exec(c->r, c->e,
+		rc = db_exec(c->db, c->e,
 			     "CREATE TEMP TABLE work ON COMMIT DROP AS"
 			     " SELECT c.customer AS account,"
 			     "        CASE WHEN t.first IS NOT NULL THEN 'changed' ELSE 'due' END AS why,"
@@ -605,54 +623,52 @@ static int pick_accounts(struct close *c, long long *total)
 			     "   LEFT JOIN account_checkpoints k ON k.account = t.account"
 			     "  WHERE c.parent IS NULL AND c.program IS NOT NULL",
 			     0, NULL);
-	if (rc || (rc = db_exec(c->r, c->e, "CREATE UNIQUE INDEX ON work (account)", 0, NULL)) ||
-	    (rc = db_exec(c->r, c->e, "ANALYZE work", 0, NULL)) ||
-	    (rc = db_exec_script(c->r, c->e, CUSTOMERS_OF("work"))))
+	if (rc || (rc = db_exec(c->db, c->e, "CREATE UNIQUE INDEX ON work (account)", 0, NULL)) ||
+	    (rc = db_exec(c->db, c->e, "ANALYZE work", 0, NULL)) ||
+	    (rc = db_exec_script(c->db, c->e, CUSTOMERS_OF("work"))))
 		return rc;
 	if (c->month_end &&
-	    ((rc = db_exec(c->r, c->e,
+	    ((rc = db_exec(c->db, c->e,
 			   "CREATE TEMP TABLE accr ON COMMIT DROP AS"
 			   " SELECT c.customer AS account, NULL::date AS since FROM customers c"
 			   "   JOIN programs g ON g.program = c.program"
 			   "   JOIN earning_rules er ON er.earning = g.earning"
-			   "  WHERE c.parent IS NULL AND NOT er.per_invoice"
+			   "  WHERE c.parent IS NULL AND NOT er.per_invoice AND" IN_CHUNK("c.customer")
 			   "    AND NOT EXISTS (SELECT 1 FROM work w WHERE w.account = c.customer)",
 			   0, NULL)) ||
-	     (rc = db_exec(c->r, c->e, "ANALYZE accr", 0, NULL)) ||
-	     (rc = db_exec_script(c->r, c->e, CUSTOMERS_OF("accr")))))
+	     (rc = db_exec(c->db, c->e, "ANALYZE accr", 0, NULL)) ||
+	     (rc = db_exec_script(c->db, c->e, CUSTOMERS_OF("accr")))))
 		return rc;
 	/* what the summary says, and the size of the work beside the book */
-	enum { PICK_CHANGED, PICK_DUE, PICK_TOTAL, PICK_RESUMED, PICK_ACCOUNTS, PICK_ACCRUAL };
-	r = db_query(c->r, c->e, c->month_end
+	enum { PICK_CHANGED, PICK_DUE, PICK_TOTAL, PICK_RESUMED, PICK_ACCRUAL };
+	r = db_query(c->db, c->e, c->month_end
 		     ? "SELECT count(*) FILTER (WHERE why = 'changed'),"
 		       "       count(*) FILTER (WHERE why = 'due'), count(*),"
 		       "       count(*) FILTER (WHERE since IS NOT NULL),"
-		       "       (SELECT count(*) FROM customers WHERE parent IS NULL AND program IS NOT NULL),"
 		       "       (SELECT count(*) FROM accr)"
 		       "  FROM work"
 		     : "SELECT count(*) FILTER (WHERE why = 'changed'),"
 		       "       count(*) FILTER (WHERE why = 'due'), count(*),"
 		       "       count(*) FILTER (WHERE since IS NOT NULL),"
-		       "       (SELECT count(*) FROM customers WHERE parent IS NULL AND program IS NOT NULL),"
 		       "       0"
 		       "  FROM work", 0, NULL);
 	if (!r)
 		return c->e->exit;
-	c->n_changed = atoll(PQgetvalue(r, 0, PICK_CHANGED));
-	c->n_due = atoll(PQgetvalue(r, 0, PICK_DUE));
+	c->n.changed = atoll(PQgetvalue(r, 0, PICK_CHANGED));
+	c->n.due = atoll(PQgetvalue(r, 0, PICK_DUE));
 	*total = atoll(PQgetvalue(r, 0, PICK_TOTAL));
-	c->n_resumed = atoll(PQgetvalue(r, 0, PICK_RESUMED));
-	naccounts = atoll(PQgetvalue(r, 0, PICK_ACCOUNTS));
+	c->n.resumed = atoll(PQgetvalue(r, 0, PICK_RESUMED));
 	c->n_accr_total = atoll(PQgetvalue(r, 0, PICK_ACCRUAL));
 	PQclear(r);
 	/* A tenth or less of the accounts, or up to half of them when most
 	 * resume from a checkpoint (a month or two of facts each): by index;
-	 * more, and hashing whole tables is cheaper. */
-	if (!c->full &&
-	    (*total * 10 <= naccounts || (*total * 2 <= naccounts && c->n_resumed * 2 >= *total)) &&
-	    ((rc = db_exec(c->r, c->e, "SET LOCAL enable_hashjoin = off", 0, NULL)) ||
-	     (rc = db_exec(c->r, c->e, "SET LOCAL enable_mergejoin = off", 0, NULL)) ||
-	     (rc = db_exec(c->r, c->e, "SET LOCAL jit = off", 0, NULL))))
+	 * more, and hashing whole tables is cheaper.  (A chunk of a large
+	 * close is a small part of the book.) */
+	if ((*total * 10 <= naccounts ||
+	     (!c->full && *total * 2 <= naccounts && c->n.resumed * 2 >= *total)) &&
+	    ((rc = db_exec(c->db, c->e, "SET LOCAL enable_hashjoin = off", 0, NULL)) ||
+	     (rc = db_exec(c->db, c->e, "SET LOCAL enable_mergejoin = off", 0, NULL)) ||
+	     (rc = db_exec(c->db, c->e, "SET LOCAL jit = off", 0, NULL))))
 		return rc;
 	return 0;
 }
@@ -663,7 +679,7 @@ static int pick_accounts(struct close *c, long long *total)
  * has seen are consumed — those on or before its date; a change reaching
  * past it keeps its later part, due when the books get there.  Changes
  * written since the close's snapshot are not seen, and stay. */
-static int save_state(struct close *c)
+static int save_state(struct closer *c)
 {
 	char d[DATE_FMT_SIZE], buf[64 * 1024];
 	const char *p[1] = {d};
@@ -672,59 +688,59 @@ static int save_state(struct close *c)
 
 	if (fflush(c->state) || fseek(c->state, 0, SEEK_SET))
 		return err_set(c->e, EXIT_FAIL, "cannot read back the accounts' state");
-	if ((rc = db_exec(c->w, c->e,
+	if ((rc = db_exec(c->db, c->e,
 			  "CREATE TEMP TABLE new_state (account text COLLATE \"C\", next_event date,"
 			  " replayed boolean, checkpoint_day date, checkpoint text) ON COMMIT DROP",
 			  0, NULL)) ||
-	    (rc = db_copy_begin(c->w, c->e, "COPY new_state FROM STDIN")))
+	    (rc = db_copy_begin(c->db, c->e, "COPY new_state FROM STDIN")))
 		return rc;
 	while ((n = fread(buf, 1, sizeof(buf), c->state)) > 0)
-		if ((rc = db_copy_put(c->w, c->e, buf, n))) {
+		if ((rc = db_copy_put(c->db, c->e, buf, n))) {
 			struct err ignored;
-			db_copy_end(c->w, &ignored, "failed");
+			db_copy_end(c->db, &ignored, "failed");
 			return rc;
 		}
 	if (ferror(c->state)) {
 		struct err ignored;
-		db_copy_end(c->w, &ignored, "failed");
+		db_copy_end(c->db, &ignored, "failed");
 		return err_set(c->e, EXIT_FAIL, "cannot read back the accounts' state");
 	}
-	if ((rc = db_copy_end(c->w, c->e, NULL)))
+	if ((rc = db_copy_end(c->db, c->e, NULL)))
 		return rc;
 	date_format(c->as_of, d);
-	if ((rc = db_exec(c->w, c->e,
+	if ((rc = db_exec(c->db, c->e,
 			  "INSERT INTO account_state AS s (account, next_event, closed_through)"
 			  " SELECT account, next_event, $1::date FROM new_state WHERE replayed"
 			  " ON CONFLICT (account) DO UPDATE"
 			  "   SET next_event = EXCLUDED.next_event,"
 			  "       closed_through = greatest(s.closed_through, EXCLUDED.closed_through),"
 			  "       updated_at = now()", 1, p)) ||
-	    (rc = db_exec(c->w, c->e,
+	    (rc = db_exec(c->db, c->e,
 			  "INSERT INTO account_checkpoints AS k (account, checkpoint_day, checkpoint)"
 			  " SELECT account, checkpoint_day, checkpoint FROM new_state"
 			  "  WHERE replayed AND checkpoint IS NOT NULL"
 			  " ON CONFLICT (account) DO UPDATE"
 			  "   SET checkpoint_day = EXCLUDED.checkpoint_day, checkpoint = EXCLUDED.checkpoint",
 			  0, NULL)) ||
-	    (rc = db_exec(c->w, c->e,
+	    (rc = db_exec(c->db, c->e,
 			  "DELETE FROM account_checkpoints k USING new_state n"
 			  " WHERE n.account = k.account AND n.replayed AND n.checkpoint IS NULL",
 			  0, NULL)) ||
-	    (rc = db_exec(c->w, c->e,
+	    (rc = db_exec(c->db, c->e,
 			  "UPDATE account_state s SET next_event = least(s.next_event, n.next_event),"
 			  "       updated_at = now()"
 			  "  FROM new_state n"
 			  " WHERE NOT n.replayed AND n.account = s.account"
 			  "   AND s.next_event IS DISTINCT FROM least(s.next_event, n.next_event)",
 			  0, NULL)) ||
-	    (rc = db_exec(c->w, c->e,
-			  "DELETE FROM account_changes WHERE from_date <= $1::date AND to_date <= $1::date",
-			  1, p)))
+	    (rc = db_exec(c->db, c->e,
+			  "DELETE FROM account_changes WHERE from_date <= $1::date AND to_date <= $1::date"
+			  "   AND" IN_CHUNK("account"), 1, p)))
 		return rc;
 	/* A change reaching past the close's date (a document or payment
 	 * dated later) is due again on the date of the account's first fact
 	 * after it, found by index; none left: nothing is due. */
-	if ((rc = db_exec(c->w, c->e,
+	if ((rc = db_exec(c->db, c->e,
 			  "UPDATE account_changes x SET from_date = f.next"
 			  "  FROM (SELECT a.account, least("
 			  "          (SELECT min(i.doc_date) FROM invoices i"
@@ -741,291 +757,137 @@ static int save_state(struct close *c)
 			  "            WHERE l.account = a.account AND l.entry_date > $1::date"
 			  "              AND l.origin = 'manual')) AS next"
 			  "          FROM (SELECT DISTINCT account FROM account_changes"
-			  "                 WHERE from_date <= $1::date) a) f"
+			  "                 WHERE from_date <= $1::date AND" IN_CHUNK("account") ") a) f"
 			  " WHERE x.account = f.account AND x.from_date <= $1::date AND f.next IS NOT NULL",
 			  1, p)))
 		return rc;
-	return db_exec(c->w, c->e, "DELETE FROM account_changes WHERE from_date <= $1::date", 1, p);
+	return db_exec(c->db, c->e, "DELETE FROM account_changes WHERE from_date <= $1::date"
+		       " AND" IN_CHUNK("account"), 1, p);
 }
 
-/* The month-end marks its period closed (SPEC §8). */
-static int close_period(struct close *c)
+
+/* -- the chunk ------------------------------------------------------------------- */
+
+struct closer *closer_new(PGconn *db, const struct close_job *job, struct err *e)
 {
-	char first[DATE_FMT_SIZE], id[32];
-	const char *p[2] = {first, id};
+	struct closer *c = calloc(1, sizeof(*c));
 
-	date_format(date_month_start(c->as_of), first);
-	snprintf(id, sizeof(id), "%lld", c->run_id);
-	return db_exec(c->w, c->e, "INSERT INTO periods (period, run_id) VALUES ($1::date, $2::bigint)",
-		       2, p);
-}
-
-static void summary(struct close *c)
-{
-	char d[DATE_FMT_SIZE], a[MONEY_FMT_SIZE];
-
-	if (c->month_end)
-		printf("month-end %s (through %s)", c->period, date_format(c->as_of, d));
-	else
-		printf("daily close %s", date_format(c->as_of, d));
-	printf("%s: %lld accounts, %lld entries, %lld journals\n",
-	       c->dry_run ? " (dry run: nothing written)" : "", c->accounts,
-	       posting_count(&c->post), c->post.journals);
-	if (c->full)
-		printf("accounts brought up to date: %lld (--full: every account)\n", c->accounts);
-	else
-		printf("accounts brought up to date: %lld (changed %lld, event due %lld);"
-		       " from a checkpoint: %lld\n", c->accounts, c->n_changed, c->n_due,
-		       c->n_resumed);
-	if (c->month_end)
-		printf("accounts with only the month-end accrual: %lld\n", c->n_accrual);
-	posting_print_kinds(&c->post);
-	if (c->warnings)
-		printf("warnings: %lld (listed on stderr)\n", c->warnings);
-	if (c->nrefusals) {
-		printf("refused redemptions: %zu\n", c->nrefusals);
-		for (size_t i = 0; i < c->nrefusals; i++) {
-			const struct acct_alloc *x = &c->refusals[i].a;
-			printf("  payment %s%s%s by %s on %s, %s: %s\n", x->payment,
-			       x->invoice[0] ? " to invoice " : " on account", x->invoice,
-			       x->customer, date_format(x->date, d),
-			       decimal_format(x->amount_cents, 2, a), c->refusals[i].why);
-		}
+	if (!c)
+		return NULL;
+	c->db = db;
+	c->e = e;
+	c->job = *job;
+	c->as_of = job->as_of;
+	c->month_end = job->month_end;
+	c->full = job->full;
+	c->period = c->job.period;
+	c->book_accounts = -1;
+	sbuf_init(&c->ckpt, (size_t)64 << 20);
+	sbuf_init(&c->staterow, (size_t)130 << 20);
+	c->sim = account_sim_new();
+	c->state = tmpfile();
+	c->spool = tmpfile();
+	if (!c->sim || !c->state || !c->spool) {
+		closer_free(c);
+		return NULL;
 	}
+	return c;
 }
 
-/* SET TRANSACTION SNAPSHOT takes no parameter: the id, which the server
- * made, is checked and quoted as a literal. */
-static int set_snapshot(PGconn *db, struct err *e, const char *id)
+void closer_free(struct closer *c)
 {
-	struct sbuf sql;
-	char *lit;
-	int rc;
-
-	if (!*id || strspn(id, "0123456789ABCDEFabcdef-") != strlen(id))
-		return err_set(e, EXIT_FAIL, "internal: unexpected snapshot id \"%s\"", id);
-	lit = PQescapeLiteral(db, id, strlen(id));
-	if (!lit)
-		return err_set(e, EXIT_FAIL, "out of memory");
-	sbuf_init(&sql, 256);
-	if (sbuf_adds(&sql, "SET TRANSACTION SNAPSHOT ") || sbuf_adds(&sql, lit))
-		rc = err_set(e, EXIT_FAIL, "internal: snapshot id too long");
-	else
-		rc = db_exec(db, e, sbuf_str(&sql), 0, NULL);
-	PQfreemem(lit);
-	sbuf_free(&sql);
-	return rc;
+	if (!c)
+		return;
+	if (c->state)
+		fclose(c->state);
+	if (c->spool)
+		fclose(c->spool);
+	sbuf_free(&c->ckpt);
+	sbuf_free(&c->staterow);
+	account_sim_free(c->sim);
+	posting_free(&c->post);
+	free(c->tiers);
+	free(c->docs);
+	free(c->allocs);
+	free(c->entries);
+	free(c->refusals);
+	free(c);
 }
 
-static int close_run(struct close *c, struct app *a)
+static int empty_file(FILE *f)
 {
-	char d[DATE_FMT_SIZE], counts[1024], memo[64];
-	const char *p[1];
+	if (fflush(f) || ftruncate(fileno(f), 0))
+		return -1;
+	rewind(f);
+	return 0;
+}
+
+int closer_chunk(struct closer *c, const char *lo, const char *hi, struct progress *pr,
+		 long long pr_base, struct chunk_counts *out)
+{
+	char d[DATE_FMT_SIZE];
+	const char *p[3] = {d, lo ? lo : "", hi ? hi : ""};
 	PGresult *r;
 	long long total = 0;
-	date_t last;
-	int has_last, rc;
-
-	if (!(c->w = app_db(a, c->e)))
-		return c->e->exit;
-	if ((rc = runs_lock(c->w, c->e, LOCK_CLOSE, "close")))
-		return rc;
-	if ((rc = runs_last_close(c->w, c->e, &last, &has_last)))
-		return rc;
-	/* The month-end of a period may run after the daily closes of the next
-	 * days (its own entries are dated the period's last day); a daily
-	 * close may not run before the last one. */
-	if (has_last && c->as_of < last && !c->month_end) {
-		char l[DATE_FMT_SIZE];
-		return err_set(c->e, EXIT_USAGE,
-			       "the last completed close is for %s: a close for %s would run the "
-			       "books backwards", date_format(last, l), date_format(c->as_of, d));
-	}
-	date_format(c->as_of, d);
-	if (c->month_end) {
-		char first[DATE_FMT_SIZE];
-		const char *pp[1] = {first};
-		int closed;
-
-		date_format(date_month_start(c->as_of), first);
-		/* a closed period re-run posts nothing and says so (SPEC §8),
-		 * whatever was closed after it */
-		r = db_query(c->w, c->e, "SELECT 1 FROM periods WHERE period = $1::date", 1, pp);
-		if (!r)
-			return c->e->exit;
-		closed = PQntuples(r) > 0;
-		PQclear(r);
-		if (closed) {
-			printf("month-end %s: the period is already closed; nothing to post "
-			       "(late documents are caught up by the next open month-end)\n", c->period);
-			return EXIT_OK;
-		}
-		r = db_query(c->w, c->e,
-			     "SELECT to_char(max(period), 'YYYY-MM') FROM periods WHERE period > $1::date",
-			     1, pp);
-		if (!r)
-			return c->e->exit;
-		if (db_value(r)) {
-			rc = err_set(c->e, EXIT_USAGE, "period %s is closed already: closing %s now "
-				     "would run the books backwards", db_value(r), c->period);
-			PQclear(r);
-			return rc;
-		}
-		PQclear(r);
-		if (!c->dry_run &&
-		    (rc = runs_start(c->w, c->e, "month-end", d, first, &c->run_id)))
-			return rc;
-	} else if (!c->dry_run &&
-		   (rc = runs_start(c->w, c->e, "daily-close", d, NULL, &c->run_id))) {
-		return rc;
-	}
-
-	r = db_query(c->w, c->e,
-		     "BEGIN ISOLATION LEVEL REPEATABLE READ;", 0, NULL);
-	if (!r)
-		return c->e->exit;
-	PQclear(r);
-	p[0] = d;
-	/* A killed close's server process notices at once and lets go of the
-	 * lock, instead of finishing its statement first. */
-	if ((rc = db_exec(c->w, c->e, "SET client_connection_check_interval = '1s'", 0, NULL)) ||
-	    (rc = db_exec(c->w, c->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
-	    (rc = db_exec(c->w, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
-		return rc;
-	r = db_query(c->w, c->e,
-		     "SELECT pg_export_snapshot(),"
-		     "       EXISTS (SELECT 1 FROM programs g JOIN earning_rules er USING (earning)"
-		     "               WHERE NOT er.per_invoice AND g.inactivity_days IS NULL)",
-		     0, NULL);
-	if (!r)
-		return c->e->exit;
-	{
-		enum { SNAP_ID, SNAP_SUMS };
-		char snap[128];
-
-		text_copy(snap, sizeof(snap), PQgetvalue(r, 0, SNAP_ID));
-		c->sums = !strcmp(PQgetvalue(r, 0, SNAP_SUMS), "t");
-		PQclear(r);
-
-		/* The reader sees exactly the writer's snapshot. */
-		if (!(c->r = db_connect(a->conninfo, c->e)))
-			return c->e->exit;
-		/* not READ ONLY: the accounts to replay go into temporary tables */
-		if ((rc = db_exec(c->r, c->e, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL)) ||
-		    (rc = set_snapshot(c->r, c->e, snap)) ||
-		    (rc = db_exec(c->r, c->e, "SET client_connection_check_interval = '1s'", 0, NULL)) ||
-		    (rc = db_exec(c->r, c->e, "SET LOCAL work_mem = '256MB'", 0, NULL)) ||
-		    /* With sums the stream's one sort should be its ORDER BY.
-		     * Left to itself the planner sorts the invoices of tiered
-		     * accounts to group them (an external sort of millions of
-		     * rows) where hashing them takes half the time
-		     * (tests/bench/month-end).  enable_sort off adds its
-		     * "disabled" cost to the ORDER BY, which would switch JIT
-		     * compilation on for every close, however small (a second
-		     * each): off too. */
-		    (c->sums &&
-		     ((rc = db_exec(c->r, c->e, "SET LOCAL enable_sort = off", 0, NULL)) ||
-		      (rc = db_exec(c->r, c->e, "SET LOCAL jit = off", 0, NULL)))) ||
-		    (rc = db_exec(c->r, c->e, "SELECT set_config('accrue.as_of', $1, true)", 1, p)))
-			return rc;
-	}
-	if ((rc = posting_begin(&c->post, c->w, c->e)))
-		return rc;
-	if ((rc = pick_accounts(c, &total)))
-		return rc;
-	if (!c->dry_run && !(c->state = tmpfile()))
-		return err_set(c->e, EXIT_FAIL, "cannot make a temporary file for the accounts' state");
-	if ((rc = stream_accounts(c, !c->sums ? stream_sql
-				     : c->month_end ? stream_agg_sql : stream_agg_daily_sql,
-				  "daily close", total)))
-		return rc;
-	if (c->month_end) {
-		/* every tiered account: hashing is right again */
-		if ((rc = db_exec(c->r, c->e, "SET LOCAL enable_hashjoin TO DEFAULT", 0, NULL)) ||
-		    (rc = db_exec(c->r, c->e, "SET LOCAL enable_mergejoin TO DEFAULT", 0, NULL)))
-			return rc;
-		c->accrual_pass = 1;
-		if ((rc = stream_accounts(c, accrual_sql, "month-end accruals", c->n_accr_total)))
-			return rc;
-		c->accrual_pass = 0;
-	}
-	db_exec(c->r, c->e, "COMMIT", 0, NULL);
-	if (c->month_end)
-		snprintf(memo, sizeof(memo), "month-end %s", c->period);
-	else
-		snprintf(memo, sizeof(memo), "daily close %s", d);
-	if ((rc = save_refusals(c)) || (rc = posting_finish(&c->post, c->run_id, memo)) ||
-	    (!c->dry_run && (rc = save_state(c))))
-		return rc;
-	if (c->dry_run) {
-		db_exec(c->w, c->e, "ROLLBACK", 0, NULL);
-	} else {
-		snprintf(counts, sizeof(counts),
-			 "{\"accounts\": %lld, \"changed\": %lld, \"due\": %lld,"
-			 " \"from_checkpoint\": %lld, \"full\": %s,"
-			 " \"accrual_only\": %lld, \"entries\": %lld, \"journals\": %lld,"
-			 " \"refused\": %zu}",
-			 c->accounts, c->n_changed, c->n_due, c->n_resumed, c->full ? "true" : "false",
-			 c->n_accrual, posting_count(&c->post), c->post.journals, c->nrefusals);
-		if ((rc = runs_done(c->w, c->e, c->run_id, counts)) ||
-		    (c->month_end && (rc = close_period(c))) ||
-		    (rc = db_exec(c->w, c->e, "COMMIT", 0, NULL)))
-			return rc;
-	}
-	summary(c);
-	return c->nrefusals ? EXIT_EXCEPTIONS : EXIT_OK;
-}
-
-int close_books(struct app *a, struct close_request *q)
-{
-	struct err e = {0};
-	struct close c;
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.e = &e;
-	c.as_of = q->as_of;
-	c.dry_run = q->dry_run;
-	c.month_end = q->month_end;
-	c.full = q->full;
-	if (q->month_end) {
-		int y, m, d;
-
-		date_to_ymd(q->as_of, &y, &m, &d);
-		snprintf(c.period, sizeof(c.period), "%04d-%02d", y % 10000, m);
+	memset(&c->n, 0, sizeof(c->n));
+	c->nrefusals = 0;
+	c->failed = 0;
+	c->pr = pr;
+	c->pr_base = pr_base;
+	date_format(c->as_of, d);
+	if ((rc = db_exec(c->db, c->e,
+			  "SELECT set_config('accrue.as_of', $1, true), set_config('accrue.lo', $2, true),"
+			  "       set_config('accrue.hi', $3, true)", 3, p)) ||
+	    (rc = db_exec(c->db, c->e, "SET LOCAL work_mem = '256MB'", 0, NULL)))
+		return rc;
+	r = db_query(c->db, c->e,
+		     "SELECT EXISTS (SELECT 1 FROM programs g JOIN earning_rules er USING (earning)"
+		     "               WHERE NOT er.per_invoice AND g.inactivity_days IS NULL)", 0, NULL);
+	if (!r)
+		return c->e->exit;
+	c->sums = db_value(r) && !strcmp(db_value(r), "t");
+	PQclear(r);
+	/* With sums the stream's one sort should be its ORDER BY.  Left to
+	 * itself the planner sorts the invoices of tiered accounts to group
+	 * them (an external sort of millions of rows) where hashing them takes
+	 * half the time (tests/bench/month-end).  enable_sort off adds its
+	 * "disabled" cost to the ORDER BY, which would switch JIT compilation
+	 * on for every close, however small (a second each): off too. */
+	if (c->sums &&
+	    ((rc = db_exec(c->db, c->e, "SET LOCAL enable_sort = off", 0, NULL)) ||
+	     (rc = db_exec(c->db, c->e, "SET LOCAL jit = off", 0, NULL))))
+		return rc;
+	if ((rc = posting_load(&c->post, c->db, c->e)) || (rc = pick_accounts(c, &total)))
+		return rc;
+	if (pr && pr->total == 0 && total + c->n_accr_total > 0) {
+		/* one chunk for the whole close (a dry run): its size is known now */
+		pr->total = total + c->n_accr_total;
+		progress_update(pr, 0);
 	}
-	sbuf_init(&c.ckpt, (size_t)64 << 20);
-	sbuf_init(&c.staterow, (size_t)130 << 20);
-	c.sim = account_sim_new();
-	if (!c.sim) {
-		err_set(&e, EXIT_FAIL, "out of memory");
-		rc = app_fail(&e);
-		goto out;
+	if (empty_file(c->state) || empty_file(c->spool))
+		return err_set(c->e, EXIT_FAIL, "cannot reuse the close's temporary files");
+	posting_spool_begin(&c->post, c->spool, c->job.run_id);
+	if ((rc = stream_accounts(c, !c->sums ? stream_sql
+				  : c->month_end ? stream_agg_sql : stream_agg_daily_sql)))
+		return rc;
+	if (c->month_end) {
+		/* many tiered accounts: hashing is right again */
+		if (c->n_accr_total * 10 > c->book_accounts &&
+		    ((rc = db_exec(c->db, c->e, "SET LOCAL enable_hashjoin TO DEFAULT", 0, NULL)) ||
+		     (rc = db_exec(c->db, c->e, "SET LOCAL enable_mergejoin TO DEFAULT", 0, NULL))))
+			return rc;
+		c->accrual_pass = 1;
+		rc = stream_accounts(c, accrual_sql);
+		c->accrual_pass = 0;
+		if (rc)
+			return rc;
 	}
-	rc = close_run(&c, a);
-	q->posted = posting_count(&c.post);
-	if (rc && rc != EXIT_EXCEPTIONS) {
-		struct err ignored;
-
-		if (c.w && PQstatus(c.w) == CONNECTION_OK) {
-			db_exec(c.w, &ignored, "ROLLBACK", 0, NULL);
-			if (c.run_id)
-				runs_failed(c.w, c.run_id, e.msg);
-		}
-		app_fail(&e);
-	}
-out:
-	if (c.state)
-		fclose(c.state);
-	sbuf_free(&c.ckpt);
-	sbuf_free(&c.staterow);
-	db_close(c.r);
-	account_sim_free(c.sim);
-	posting_free(&c.post);
-	free(c.tiers);
-	free(c.docs);
-	free(c.allocs);
-	free(c.entries);
-	free(c.refusals);
-	return rc;
+	c->n.entries = c->post.spool_entries;
+	c->n.refused = (long long)c->nrefusals;
+	if ((rc = posting_spool_end(&c->post)) || (rc = save_refusals(c)) || (rc = save_state(c)))
+		return rc;
+	*out = c->n;
+	return 0;
 }

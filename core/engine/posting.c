@@ -135,11 +135,12 @@ static int load_programs(struct posting *c)
 	return 0;
 }
 
-int posting_begin(struct posting *p, PGconn *db, struct err *e)
+int posting_load(struct posting *p, PGconn *db, struct err *e)
 {
 	PGresult *r;
 	int rc;
 
+	posting_free(p);
 	memset(p, 0, sizeof(*p));
 	p->db = db;
 	p->e = e;
@@ -154,6 +155,15 @@ int posting_begin(struct posting *p, PGconn *db, struct err *e)
 	p->has_open_from = !PQgetisnull(r, 0, OPEN_FROM) &&
 			   date_parse(PQgetvalue(r, 0, OPEN_FROM), &p->open_from) == 0;
 	PQclear(r);
+	return 0;
+}
+
+int posting_begin(struct posting *p, PGconn *db, struct err *e)
+{
+	int rc = posting_load(p, db, e);
+
+	if (rc)
+		return rc;
 	return db_exec_script(db, e,
 			      "CREATE TEMP TABLE new_entries (seq bigint, account text COLLATE \"C\","
 			      " customer text COLLATE \"C\", program text COLLATE \"C\", origin text, kind text,"
@@ -178,9 +188,95 @@ static void flush(struct posting *c)
 {
 	if (c->failed || !c->copy.len)
 		return;
-	if (db_copy_put(c->db, c->e, c->copy.p, c->copy.len))
+	if (c->spool) {
+		if (fwrite(c->copy.p, 1, c->copy.len, c->spool) != c->copy.len) {
+			err_set(c->e, EXIT_FAIL, "cannot write the entries to a temporary file "
+				"(is the temporary folder full?)");
+			c->failed = 1;
+		}
+	} else if (db_copy_put(c->db, c->e, c->copy.p, c->copy.len)) {
 		c->failed = 1;
+	}
 	sbuf_reset(&c->copy);
+}
+
+void posting_spool_begin(struct posting *p, FILE *spool, long long run_id)
+{
+	p->spool = spool;
+	p->spool_run = run_id;
+	p->seq = 0;
+	p->seq_account[0] = '\0';
+	p->failed = 0;
+	sbuf_reset(&p->copy);
+}
+
+int posting_spool_end(struct posting *p)
+{
+	char buf[64 * 1024];
+	size_t n;
+	int rc;
+
+	flush(p);
+	p->spool_entries = 0;
+	if (p->failed)
+		return p->e->exit;
+	if (fflush(p->spool) || fseek(p->spool, 0, SEEK_SET))
+		return err_set(p->e, EXIT_FAIL, "cannot read back the entries' temporary file");
+	if ((rc = db_copy_begin(p->db, p->e,
+				"COPY run_entries (run_id, seq, account, customer, program, origin, kind,"
+				" entry_date, jdate, document, pending, usable, expires_on, note, tier,"
+				" tier_rate_ppm, tier_factor_cents) FROM STDIN")))
+		return rc;
+	while ((n = fread(buf, 1, sizeof(buf), p->spool)) > 0)
+		if ((rc = db_copy_put(p->db, p->e, buf, n))) {
+			struct err ignored;
+			db_copy_end(p->db, &ignored, "failed");
+			return rc;
+		}
+	if (ferror(p->spool)) {
+		struct err ignored;
+		db_copy_end(p->db, &ignored, "failed");
+		return err_set(p->e, EXIT_FAIL, "cannot read back the entries' temporary file");
+	}
+	return db_copy_end(p->db, p->e, NULL);
+}
+
+int posting_stage_run(struct posting *p, long long run_id)
+{
+	char id[32];
+	const char *q[1] = {id};
+	PGresult *r;
+	int rc;
+
+	snprintf(id, sizeof(id), "%lld", run_id);
+	/* the ledger gets them in the order of the accounts, each account's
+	 * as its replay made them: the same order for any number of workers */
+	if ((rc = db_exec(p->db, p->e,
+			  "INSERT INTO new_entries (seq, account, customer, program, origin, kind,"
+			  " entry_date, jdate, document, pending, usable, expires_on, note, tier,"
+			  " tier_rate_ppm, tier_factor_cents)"
+			  " SELECT row_number() OVER (ORDER BY account, seq), account, customer, program,"
+			  "        origin, kind, entry_date, jdate, document, pending, usable, expires_on,"
+			  "        note, tier, tier_rate_ppm, tier_factor_cents"
+			  "   FROM run_entries WHERE run_id = $1::bigint", 1, q)))
+		return rc;
+	enum { K_KIND, K_ENTRIES, K_PENDING, K_USABLE };
+	r = db_query(p->db, p->e,
+		     "SELECT kind, count(*), sum(pending)::bigint, sum(usable)::bigint"
+		     "  FROM new_entries GROUP BY kind", 0, NULL);
+	if (!r)
+		return p->e->exit;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int k = acct_kind_parse(PQgetvalue(r, i, K_KIND));
+
+		if (k < 0 || k > K_REVERSE_EXPIRY)
+			continue;
+		p->kinds[k].entries = db_int64(PQgetvalue(r, i, K_ENTRIES));
+		p->kinds[k].pending = db_int64(PQgetvalue(r, i, K_PENDING));
+		p->kinds[k].usable = db_int64(PQgetvalue(r, i, K_USABLE));
+	}
+	PQclear(r);
+	return 0;
 }
 
 int posting_stage_begin(struct posting *p)
@@ -207,7 +303,17 @@ int posting_entry(struct posting *c, const char *account, const char *program,
 		return c->e->exit;
 	date_format(e->date, d);
 	date_format(jdate, j);
-	ok = sbuf_addf(b, "%lld\t", ++c->seq) == 0;
+	ok = 1;
+	if (c->spool) {
+		/* a run's entries: numbered within their account */
+		if (strcmp(c->seq_account, account) != 0) {
+			text_copy(c->seq_account, sizeof(c->seq_account), account);
+			c->seq = 0;
+		}
+		ok = sbuf_addf(b, "%lld\t", c->spool_run) == 0;
+		c->spool_entries++;
+	}
+	ok = ok && sbuf_addf(b, "%lld\t", ++c->seq) == 0;
 	ok = ok && db_copy_field(b, account) == 0 && sbuf_addc(b, '\t') == 0;
 	ok = ok && db_copy_field(b, e->customer) == 0 && sbuf_addc(b, '\t') == 0;
 	ok = ok && db_copy_field(b, program) == 0;

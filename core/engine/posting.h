@@ -12,6 +12,8 @@
 #ifndef ACCRUE_POSTING_H
 #define ACCRUE_POSTING_H
 
+#include <stdio.h>
+
 #include <libpq-fe.h>
 
 #include "account.h"
@@ -44,6 +46,9 @@ struct posting {
 	int has_open_from;
 	date_t open_from;        /* first day of the first open period */
 	struct sbuf copy;
+	FILE *spool;             /* posting_spool_begin: entries go here */
+	long long spool_run, spool_entries;
+	char seq_account[ACCT_KEY];
 	long long seq;
 	int copying, failed;
 	long long journals;
@@ -53,6 +58,19 @@ struct posting {
 /* Load programs, tiers, GL running units and the first open period; create
  * the staging tables.  Call inside the transaction. */
 int posting_begin(struct posting *p, PGconn *db, struct err *e);
+/* The same without the staging tables (a chunk of a close).  Either may be
+ * called again on the same struct: what it held is freed first. */
+int posting_load(struct posting *p, PGconn *db, struct err *e);
+
+/* A chunk of a close: posting_entry writes its entries to the temporary
+ * file spool, numbered within their account; posting_spool_end copies them
+ * into run_entries under run_id. */
+void posting_spool_begin(struct posting *p, FILE *spool, long long run_id);
+int posting_spool_end(struct posting *p);
+
+/* The end of a close: the entries of run_id's chunks into the staging
+ * table, in the order of their accounts, counted by kind. */
+int posting_stage_run(struct posting *p, long long run_id);
 void posting_free(struct posting *p);
 
 const struct prog *posting_prog(const struct posting *p, const char *code);

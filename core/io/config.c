@@ -29,6 +29,7 @@ void config_defaults(struct config *c)
 	COPY(c->xero_tax_rate, "Tax Exempt");
 	c->max_future_days = 1;
 	c->workers = 1;
+	c->lease_seconds = 300;
 }
 
 struct reader {
@@ -213,6 +214,8 @@ static int config_handler(void *user, const char *section, const char *name,
 		return set_int(p, &c->max_future_days, value, name, 0, 36600);
 	if (IS("run", "workers"))
 		return set_int(p, &c->workers, value, name, 1, 1024);
+	if (IS("run", "lease_seconds"))
+		return set_int(p, &c->lease_seconds, value, name, 5, 86400);
 	if (IS("gl", "xero_tax_rate")) {
 		if (!*value || strpbrk(value, "\r\n"))
 			return fail(p, "xero_tax_rate: give the name of a tax rate of the Xero organisation "

@@ -30,6 +30,7 @@ struct config {
 	char templates_dir[CONFIG_STR];  /* [statements]: "" for the built-in folder */
 	int max_future_days;        /* [run]: how far ahead a business date may be */
 	int workers;                /* [run]: the default of --workers (1: one process) */
+	int lease_seconds;          /* [run]: how long a worker's claim on a chunk holds */
 	char path[CONFIG_STR];      /* the file read, or "" */
 };
 
