@@ -119,7 +119,7 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 	 * failure here leaves the period closed and `accrue statements` (or a
 	 * re-run of the month-end) makes them. */
 	fflush(stdout);
-	src = statements_month_end(a, first, date_month_end(first), email);
+	src = statements_month_end(a, first, date_month_end(first), email, c.workers);
 	/* finance's month report beside the statements (its own snapshot) */
 	{
 		char written[FILES_PATH_MAX];

@@ -260,7 +260,7 @@ static int work_loop(PGconn *db, struct err *e, struct closer *w, const struct c
 	for (;;) {
 		struct chunk k;
 		struct chunk_counts n;
-		enum claimed got;
+		enum claimed got = CLAIM_STOPPED;
 		char why[512] = "";
 		int lost = 0, rc;
 

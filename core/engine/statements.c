@@ -36,7 +36,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -82,6 +86,10 @@ struct stmt_run {
 	struct progress prog;
 
 	long long accounts, made, pages, reused, queued;
+
+	int workers;                 /* processes that make the PDFs */
+	int part;                    /* a worker's share: accounts hashed to it */
+	int pipe_fd;                 /* a worker: its staged rows go here */
 };
 
 /* ---- reading ---- */
@@ -105,6 +113,8 @@ static int date_col(PGresult *r, int row, int col, date_t *d)
 	"    FROM customers c JOIN programs p ON p.program = c.program"                \
 	"   WHERE c.parent IS NULL AND p.points_type = 'client'"                       \
 	"     AND ($3::text IS NULL OR c.customer = $3::text)"                         \
+	"     AND ($4::integer = 1"                                                    \
+	"          OR mod(hashtext(c.customer)::bigint + 2147483648, $4::integer) = $5::integer)" \
 	"), bal AS ("                                                                  \
 	"  SELECT l.account, bool_or(l.entry_date >= $1::date) AS active,"             \
 	"         sum(l.pending_units) <> 0 OR sum(l.usable_units) <> 0 AS nonzero"    \
@@ -191,6 +201,14 @@ static int stage_flush(struct stmt_run *r)
 
 	if (r->stage.len == 0)
 		return 0;
+	if (r->pipe_fd >= 0) {
+		/* a worker: to the run's process, which records them */
+		if (files_write_all(r->pipe_fd, r->stage.p, r->stage.len))
+			return err_set(r->e, EXIT_FAIL, "cannot hand the statements over: %s",
+				       strerror(errno));
+		sbuf_reset(&r->stage);
+		return 0;
+	}
 	if ((rc = db_copy_begin(r->db, r->e, "COPY stmt_stage (customer, path, sha256, pages) FROM STDIN")) ||
 	    (rc = db_copy_put(r->db, r->e, r->stage.p, r->stage.len)) ||
 	    (rc = db_copy_end(r->db, r->e, NULL)))
@@ -284,15 +302,20 @@ static int line_row(struct stmt_run *r, PGresult *res, int i)
 
 static int stream(struct stmt_run *r)
 {
-	const char *params[3] = {r->from_s, r->to_s, r->customer};
+	char workers[16], part[16];
+	const char *params[5] = {r->from_s, r->to_s, r->customer, workers, part};
 	PGresult *res;
 	int rc = 0;
 
-	if (!(res = db_query(r->db, r->e, stmt_count_sql, 3, params)))
-		return r->e->exit;
-	progress_start(&r->prog, "statements", db_int64(db_value(res)));
-	PQclear(res);
-	if (!(res = db_query(r->db, r->e, stmt_sql, 3, params)))
+	snprintf(workers, sizeof(workers), "%d", r->workers > 1 ? r->workers : 1);
+	snprintf(part, sizeof(part), "%d", r->part);
+	if (r->pipe_fd < 0) {
+		if (!(res = db_query(r->db, r->e, stmt_count_sql, 5, params)))
+			return r->e->exit;
+		progress_start(&r->prog, "statements", db_int64(db_value(res)));
+		PQclear(res);
+	}
+	if (!(res = db_query(r->db, r->e, stmt_sql, 5, params)))
 		return r->e->exit;
 	PQclear(res);
 	for (;;) {
@@ -322,8 +345,169 @@ static int stream(struct stmt_run *r)
 	}
 	if (r->active && (rc = statement_done(r)))
 		return rc;
-	progress_end(&r->prog);
+	if (r->pipe_fd < 0)
+		progress_end(&r->prog);
 	return stage_flush(r);
+}
+
+/* A worker process of the run: the PDFs of its share of the accounts, in
+ * the run's snapshot, their rows handed to the run's process on fd. */
+static void stream_worker(struct stmt_run *r, const char *snapshot, int fd)
+{
+	PGconn *db;
+	int rc;
+
+	r->pipe_fd = fd;
+	r->prog.total = 0;   /* the run's process shows the progress */
+	r->made = r->pages = r->accounts = 0;
+	sbuf_reset(&r->stage);
+	if (!(db = db_connect(r->a->conninfo, r->e)))
+		_exit(app_fail(r->e));
+	r->db = db;
+	if ((rc = db_exec(db, r->e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL)) ||
+	    (rc = db_set_snapshot(db, r->e, snapshot)) || (rc = stream(r)))
+		app_fail(r->e);
+	PQfinish(db);
+	_exit(rc);
+}
+
+/* The PDFs made by r->workers processes, each its share of the accounts
+ * in this transaction's snapshot; their rows staged here as they come. */
+static int stream_parallel(struct stmt_run *r)
+{
+	char snap[128], buf[64 * 1024];
+	pid_t kids[64];
+	int fds[64], nkids = 0, rc = 0, open_fds;
+	PGresult *res;
+	const char *params[5];
+	char workers[16];
+
+	snprintf(workers, sizeof(workers), "%d", r->workers);
+	params[0] = r->from_s;
+	params[1] = r->to_s;
+	params[2] = r->customer;
+	params[3] = "1";
+	params[4] = "0";
+	if (!(res = db_query(r->db, r->e, stmt_count_sql, 5, params)))
+		return r->e->exit;
+	progress_start(&r->prog, "statements", db_int64(db_value(res)));
+	PQclear(res);
+	if (!(res = db_query(r->db, r->e, "SELECT pg_export_snapshot()", 0, NULL)))
+		return r->e->exit;
+	text_copy(snap, sizeof(snap), db_value(res) ? db_value(res) : "");
+	PQclear(res);
+	fflush(stdout);
+	fflush(stderr);
+	for (int k = 0; k < r->workers && k < 64; k++) {
+		int p[2];
+
+		if (pipe(p))
+			return err_set(r->e, EXIT_FAIL, "cannot make a pipe: %s", strerror(errno));
+		kids[k] = fork();
+		if (kids[k] < 0) {
+			rc = err_set(r->e, EXIT_FAIL, "cannot start a worker process: %s", strerror(errno));
+			close(p[0]);
+			close(p[1]);
+			break;
+		}
+		if (kids[k] == 0) {
+			pid_t parent = getppid();
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(EXIT_FAIL);
+			close(p[0]);
+			for (int j = 0; j < k; j++)
+				close(fds[j]);
+			r->part = k;
+			stream_worker(r, snap, p[1]);
+		}
+		close(p[1]);
+		fds[k] = p[0];
+		nkids++;
+	}
+	/* the workers' rows, line by line as they come, into stmt_stage */
+	open_fds = nkids;
+	while (open_fds > 0) {
+		struct pollfd pf[64];
+		int n = 0, map[64];
+
+		for (int k = 0; k < nkids; k++)
+			if (fds[k] >= 0) {
+				pf[n].fd = fds[k];
+				pf[n].events = POLLIN;
+				map[n++] = k;
+			}
+		if (poll(pf, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = err_set(r->e, EXIT_FAIL, "poll: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			ssize_t got;
+
+			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = read(pf[i].fd, buf, sizeof(buf));
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				close(pf[i].fd);
+				fds[map[i]] = -1;
+				open_fds--;
+				continue;
+			}
+			for (ssize_t j = 0; j < got; j++)
+				if (buf[j] == '\n') {
+					r->made++;
+					progress_update(&r->prog, r->made);
+				}
+			if (!rc && sbuf_add(&r->stage, buf, (size_t)got))
+				rc = err_set(r->e, EXIT_FAIL, "out of memory (staged statements)");
+		}
+		/* whole lines only go to the server */
+		if (!rc && r->stage.len >= STMT_STAGE_FLUSH) {
+			size_t whole = r->stage.len;
+
+			while (whole > 0 && r->stage.p[whole - 1] != '\n')
+				whole--;
+			if (whole > 0) {
+				size_t rest = r->stage.len - whole;
+
+				if ((rc = db_copy_begin(r->db, r->e,
+							"COPY stmt_stage (customer, path, sha256, pages) FROM STDIN")) ||
+				    (rc = db_copy_put(r->db, r->e, r->stage.p, whole)) ||
+				    (rc = db_copy_end(r->db, r->e, NULL)))
+					break;
+				memmove(r->stage.p, r->stage.p + whole, rest);
+				r->stage.len = rest;
+			}
+		}
+	}
+	for (int k = 0; k < nkids; k++) {
+		int st;
+
+		if (fds[k] >= 0)
+			close(fds[k]);
+		if (rc)
+			kill(kids[k], SIGTERM);
+		if (waitpid(kids[k], &st, 0) == kids[k] && !rc &&
+		    (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
+			rc = err_set(r->e, WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_FAIL,
+				     "a statements worker process failed (see above)");
+	}
+	progress_end(&r->prog);
+	if (rc)
+		return rc;
+	if ((rc = stage_flush(r)))
+		return rc;
+	/* the pages, from what the workers staged */
+	if (!(res = db_query(r->db, r->e, "SELECT COALESCE(sum(pages), 0) FROM stmt_stage", 0, NULL)))
+		return r->e->exit;
+	r->pages = db_int64(db_value(res));
+	PQclear(res);
+	return 0;
 }
 
 /* The staged statements become rows of `statements` (an identical one
@@ -449,7 +633,8 @@ static int run(struct stmt_run *r)
 			  "CREATE TEMP TABLE stmt_stage (customer text COLLATE \"C\", path text,"
 			  " sha256 text, pages integer, statement_id bigint,"
 			  " reused boolean NOT NULL DEFAULT false) ON COMMIT DROP", 0, NULL)) ||
-	    (rc = stream(r)) || (rc = record(r)))
+	    (rc = (r->workers > 1 && !r->customer ? stream_parallel(r) : stream(r))) ||
+	    (rc = record(r)))
 		goto out;
 	snprintf(counts, sizeof(counts),
 		 "{\"statements\": %lld, \"pages\": %lld, \"reused\": %lld, \"queued\": %lld}",
@@ -525,15 +710,20 @@ int statements_make(struct app *a, const struct statements_request *q, struct er
 	r.email = q->email;
 	r.company = q->company;
 	r.month_end = q->month_end;
+	r.workers = q->workers > 0 ? q->workers : a->cfg.workers;
+	if (r.workers > 64)
+		r.workers = 64;
+	r.pipe_fd = -1;
 	if (r.customer && (rc = check_customer(&r)))
 		return rc;
 	return run(&r);
 }
 
-int statements_month_end(struct app *a, date_t first, date_t last, int email)
+int statements_month_end(struct app *a, date_t first, date_t last, int email, int workers)
 {
 	struct statements_request q = {
 		.from = first, .to = last, .email = email, .company = 1, .month_end = 1,
+		.workers = workers,
 	};
 	struct err e = {0};
 

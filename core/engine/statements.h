@@ -16,6 +16,7 @@ struct statements_request {
 	int email;                   /* queue and send to the customers' addresses */
 	int company;                 /* print the [company] header */
 	int month_end;               /* made by the month-end close */
+	int workers;                 /* --all: processes making the PDFs; 0: [run] workers */
 };
 
 /* The statements of q, recorded, and emailed when q->email.  A customer
@@ -28,6 +29,6 @@ int statements_make(struct app *a, const struct statements_request *q, struct er
  * [statements] out_dir, emailed when `email` to customers with
  * send_statements and an address.  Prints its summary; returns the exit
  * status (0, or what went wrong). */
-int statements_month_end(struct app *a, date_t first, date_t last, int email);
+int statements_month_end(struct app *a, date_t first, date_t last, int email, int workers);
 
 #endif

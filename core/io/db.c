@@ -346,3 +346,26 @@ int64_t db_int64(const char *s)
 {
 	return s && *s ? strtoll(s, NULL, 10) : 0;
 }
+
+int db_set_snapshot(PGconn *db, struct err *e, const char *id)
+{
+	struct sbuf sql;
+	char *lit;
+	int rc;
+
+	/* SET TRANSACTION SNAPSHOT takes no parameter: the id, which the
+	 * server made, is checked and quoted as a literal */
+	if (!*id || strspn(id, "0123456789ABCDEFabcdef-") != strlen(id))
+		return err_set(e, EXIT_FAIL, "internal: unexpected snapshot id \"%.40s\"", id);
+	lit = PQescapeLiteral(db, id, strlen(id));
+	if (!lit)
+		return err_set(e, EXIT_FAIL, "out of memory");
+	sbuf_init(&sql, 256);
+	if (sbuf_adds(&sql, "SET TRANSACTION SNAPSHOT ") || sbuf_adds(&sql, lit))
+		rc = err_set(e, EXIT_FAIL, "internal: snapshot id too long");
+	else
+		rc = db_exec(db, e, sbuf_str(&sql), 0, NULL);
+	PQfreemem(lit);
+	sbuf_free(&sql);
+	return rc;
+}

@@ -73,4 +73,8 @@ int db_copy_row(PGconn *db, struct err *e, char **row);
 /* 1 when e holds this SQLSTATE. */
 int db_is(const struct err *e, const char *sqlstate);
 
+/* In a REPEATABLE READ transaction not yet begun reading: see exactly the
+ * snapshot id another session exported (pg_export_snapshot). */
+int db_set_snapshot(PGconn *db, struct err *e, const char *id);
+
 #endif

@@ -35,6 +35,26 @@ int files_mkdir_p(const char *dir, char *buf)
 }
 
 /* The mode a new file would get from open(…, 0644). */
+int files_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 static mode_t file_mode(void)
 {
 	mode_t mask = umask(0);
@@ -63,19 +83,8 @@ int files_write_atomic(const char *path, const void *data, size_t len, char *fai
 		return -1;
 	if (fchmod(fd, file_mode()) != 0)
 		goto fail;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			goto fail;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
+	if (files_write_all(fd, p, len))
+		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;
 		goto fail;

@@ -38,4 +38,8 @@ int files_out_open(struct files_out *o, const char *path);
 int files_out_commit(struct files_out *o);
 void files_out_abort(struct files_out *o);
 
+/* Write all of data to fd (retrying short writes and EINTR): 0, or -1
+ * with errno set. */
+int files_write_all(int fd, const void *data, size_t len);
+
 #endif
