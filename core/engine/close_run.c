@@ -249,6 +249,10 @@ static int chunk_run(PGconn *db, struct err *e, struct closer *w, long long run_
 	return db_exec(db, e, "COMMIT", 0, NULL);
 }
 
+/* work_loop: the run stopped (another worker failed, or the run was
+ * given up); e says why. */
+#define WORK_STOPPED (-3)
+
 /* Claim and do chunks until none is left to claim.  wait: until every
  * chunk is done, waiting for those other workers hold (the coordinator);
  * else return when nothing can be claimed now (a worker).  A failure marks
@@ -268,9 +272,11 @@ static int work_loop(PGconn *db, struct err *e, struct closer *w, const struct c
 			return rc;
 		if (got == CLAIM_ALL_DONE || (got == CLAIM_WAIT && !wait))
 			return 0;
-		if (got == CLAIM_STOPPED)
-			return err_set(e, EXIT_FAIL, "run %lld stopped: %s", j->run_id,
-				       *why ? why : "it is no longer running");
+		if (got == CLAIM_STOPPED) {
+			err_set(e, EXIT_FAIL, "run %lld stopped: %s", j->run_id,
+				*why ? why : "it is no longer running");
+			return WORK_STOPPED;
+		}
 		if (got == CLAIM_WAIT) {
 			/* another worker has the last chunks: its lease or its
 			 * session's end frees them if it died */
@@ -424,6 +430,9 @@ static pid_t spawn(struct run *x)
 			rc = err_set(&e, EXIT_FAIL, "out of memory");
 		else if (!(rc = worker_session(db, &e, x->lease)))
 			rc = work_loop(db, &e, w, &x->job, x->lease, 0, NULL, NULL, NULL, NULL);
+		/* another worker failed and said why; the close reports it */
+		if (rc == WORK_STOPPED)
+			rc = 0;
 		if (rc)
 			app_fail(&e);
 		closer_free(w);
@@ -501,6 +510,8 @@ static int drive(struct run *x)
 		goto out;
 	if (x->workers <= 1) {
 		rc = work_loop(x->db, x->e, w, &x->job, x->lease, 1, &pr, &done, NULL, NULL);
+		if (rc == WORK_STOPPED)
+			rc = EXIT_FAIL;
 		goto out;
 	}
 	{
@@ -565,6 +576,8 @@ static int drive(struct run *x)
 		/* what is left (chunks other workers hold, or whose worker
 		 * died last): the coordinator's own */
 		rc = work_loop(x->db, x->e, w, &x->job, x->lease, 1, &pr, &done, NULL, NULL);
+		if (rc == WORK_STOPPED)
+			rc = EXIT_FAIL;
 	}
 out:
 	if (!rc)
@@ -952,7 +965,8 @@ int close_books(struct app *a, struct close_request *q)
 
 		if (x.db && PQstatus(x.db) == CONNECTION_OK) {
 			db_exec(x.db, &ignored, "ROLLBACK", 0, NULL);
-			if (x.job.run_id)
+			/* a worker process that failed recorded why itself */
+			if (x.job.run_id && !x.quiet_failure)
 				runs_failed(x.db, x.job.run_id, e.msg);
 		}
 		if (!x.quiet_failure)
@@ -1006,6 +1020,8 @@ int close_worker(struct app *a, long long run_id)
 	if (!(rc = worker_session(db, &e, a->cfg.lease_seconds)))
 		rc = work_loop(db, &e, w, &job, a->cfg.lease_seconds, 0, NULL, NULL, &chunks, &accounts);
 	closer_free(w);
+	if (rc == WORK_STOPPED)
+		rc = EXIT_FAIL;
 	if (rc)
 		return app_fail(&e);
 	printf("worker: run %lld (%s): %lld chunks, %lld accounts done here\n", run_id,
