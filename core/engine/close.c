@@ -510,7 +510,7 @@ static int save_refusals(struct close *c)
 	if (!c->nrefusals)
 		return 0;
 	if ((rc = db_exec(c->w, c->e,
-			  "CREATE TEMP TABLE new_refusals (LIKE redemption_refusals INCLUDING DEFAULTS) ON COMMIT DROP",
+			  "CREATE TEMP TABLE new_refusals ON COMMIT DROP AS SELECT * FROM redemption_refusals WITH NO DATA",
 			  0, NULL)) ||
 	    (rc = db_copy_begin(c->w, c->e,
 				"COPY new_refusals (payment, invoice, customer, pay_date, reason,"
@@ -541,11 +541,13 @@ static int save_refusals(struct close *c)
 	if ((rc = db_copy_end(c->w, c->e, NULL)))
 		return rc;
 	return db_exec(c->w, c->e,
-		       "INSERT INTO redemption_refusals (payment, invoice, customer, pay_date, reason,"
-		       "                                 run_id)"
-		       " SELECT DISTINCT ON (payment, invoice) payment, invoice, customer, pay_date,"
-		       "        reason, run_id FROM new_refusals ORDER BY payment, invoice"
-		       " ON CONFLICT (payment, invoice) DO NOTHING", 0, NULL);
+		       "INSERT INTO redemption_refusals (account, payment, invoice, customer, pay_date,"
+		       "                                 reason, run_id)"
+		       " SELECT DISTINCT ON (n.payment, n.invoice) COALESCE(k.parent, k.customer),"
+		       "        n.payment, n.invoice, n.customer, n.pay_date, n.reason, n.run_id"
+		       "   FROM new_refusals n JOIN customers k ON k.customer = n.customer"
+		       "  ORDER BY n.payment, n.invoice"
+		       " ON CONFLICT (account, payment, invoice) DO NOTHING", 0, NULL);
 }
 
 /* The customers of the accounts in table T, as T_customers (customer,
