@@ -12,9 +12,9 @@
 --     the imports check it set-based against the whole table before they
 --     write (core/engine/import_kinds.c), under the table lock they hold,
 --     instead of a unique index without the account;
---   - a customer whose parent changes takes its invoices and payments to
---     its new account by DELETE ... RETURNING and INSERT in the customers
---     import, never by an UPDATE of the account;
+--   - a customer whose parent changes takes its invoices, payments and
+--     refused redemptions to its new account by DELETE ... RETURNING and
+--     INSERT in the customers import, never by an UPDATE of the account;
 --   - the ledger, account_changes, statements, the mail outbox and the
 --     refused redemptions get their account into their keys.
 -- Lookups by number alone (the imports' checks) keep plain indexes: a
@@ -147,6 +147,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- The customers import moves a customer's invoices and payments to its new
--- account (DELETE and INSERT: see above).
+-- The customers import moves a customer's invoices, payments and refused
+-- redemptions to its new account (DELETE and INSERT: see above).
 GRANT DELETE ON invoices, payments TO accrue_maint;
+GRANT DELETE, INSERT ON redemption_refusals TO accrue_maint;

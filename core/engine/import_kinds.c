@@ -113,10 +113,10 @@ static const struct import_kind customers = {
 	" SELECT s.line, c.program AS old_program FROM stage s JOIN customers c USING (customer)",
 	.checks = customer_checks,
 	/* A customer whose parent changes changes account (SPEC §2: a child's
-	 * invoices earn into its parent's account): its invoices and payments
-	 * go to the new account, deleted from the old one and inserted whole
-	 * (every column as it was, whatever a later migration adds, but the
-	 * account).  Not an UPDATE of the account, which a single server would
+	 * invoices earn into its parent's account): its invoices, payments and
+	 * refused redemptions go to the new account, deleted from the old one
+	 * and inserted whole (every column as it was, whatever a later
+	 * migration adds, but the account).  Not an UPDATE of the account, which a single server would
 	 * take: the account is the column the tables are distributed by past
 	 * one server, and Citus never updates that column; a DELETE and an
 	 * INSERT work on both.  The customers' triggers mark the old account
@@ -138,6 +138,11 @@ static const struct import_kind customers = {
 	"  DELETE FROM payments y USING moved m"
 	"   WHERE y.account = m.old_account AND y.customer = m.customer RETURNING y AS was)"
 	" INSERT INTO payments SELECT r.* FROM gone g JOIN moved m ON m.customer = (g.was).customer,"
+	"  LATERAL jsonb_populate_record(g.was, jsonb_build_object('account', m.new_account)) r;"
+	"WITH gone AS ("
+	"  DELETE FROM redemption_refusals y USING moved m"
+	"   WHERE y.account = m.old_account AND y.customer = m.customer RETURNING y AS was)"
+	" INSERT INTO redemption_refusals SELECT r.* FROM gone g JOIN moved m ON m.customer = (g.was).customer,"
 	"  LATERAL jsonb_populate_record(g.was, jsonb_build_object('account', m.new_account)) r;"
 	"WITH hist AS ("
 	"  SELECT s.line, s.customer, current_date AS changed_on, t.old_program, s.program AS new_program"
