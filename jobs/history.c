@@ -122,7 +122,7 @@ static const char history_sql[] =
 	"    FROM programs p"
 	"    JOIN earning_rules er ON er.earning = p.earning"
 	"    JOIN customers c ON COALESCE(c.parent, c.customer) = $1::text"
-	"    JOIN invoices i ON i.customer = c.customer"
+	"    JOIN invoices i ON i.account = $1::text AND i.customer = c.customer"
 	"   WHERE p.program = $2::text AND er.per_invoice"
 	"     AND i.kind = 'invoice' AND NOT i.no_points AND i.status IN ('posted', 'unposted')"
 	"     AND ($4::date IS NULL OR i.doc_date <= $4::date)"

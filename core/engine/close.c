@@ -256,7 +256,8 @@ reset:
 	 * its way into C) */ \
 	"        sum(i.net_cents)::bigint::text, sum(i.total_cents)::bigint::text," \
 	"        'posted', 'f', NULL, NULL, NULL" \
-	"   FROM sales_documents i JOIN acct x ON x.customer = i.customer AND x.agg CROSS JOIN p" \
+	"   FROM sales_documents i JOIN acct x ON x.customer = i.customer AND i.account = x.account" \
+	"    AND x.agg CROSS JOIN p" \
 	"   CROSS JOIN LATERAL (SELECT CASE WHEN x.sales_by = 'month'" \
 	"        THEN date_trunc('month', i.doc_date::timestamp)::date" \
 	"        ELSE fiscal_year_start(i.doc_date, x.fys) END AS bucket) b" \
@@ -293,9 +294,10 @@ reset:
 	" SELECT x.account, 2, i.doc_date, i.invoice, NULL, 0, i.invoice, i.customer, i.kind," \
 	"        i.doc_date::text, i.category, i.net_cents::text, i.total_cents::text, i.status," \
 	"        CASE WHEN i.no_points THEN 't' ELSE 'f' END, i.original," \
-	"        CASE WHEN i.kind = 'credit_note' AND against_no_points(i.kind, i.original)" \
+	"        CASE WHEN i.kind = 'credit_note' AND against_no_points(i.kind, i.account, i.original)" \
 	"             THEN 't' ELSE 'f' END, NULL" \
-	"   FROM invoices i JOIN acct x ON x.customer = i.customer" DOC_JOIN " CROSS JOIN p" \
+	"   FROM invoices i JOIN acct x ON x.customer = i.customer AND i.account = x.account" \
+	DOC_JOIN " CROSS JOIN p" \
 	"  WHERE i.status <> 'unposted' AND i.doc_date <= p.as_of" \
 	"    AND i.doc_date > COALESCE(x.since, '-infinity')" \
 	AGG \
@@ -303,7 +305,8 @@ reset:
 	" SELECT x.account, 3, y.pay_date, y.payment, COALESCE(y.invoice, ''), 0, y.payment," \
 	"        COALESCE(y.invoice, ''), y.customer, y.pay_date::text, y.amount_cents::text," \
 	"        y.method, NULL, NULL, NULL, NULL, NULL, NULL" \
-	"   FROM payments y JOIN acct x ON x.customer = y.customer CROSS JOIN p" \
+	"   FROM payments y JOIN acct x ON x.customer = y.customer AND y.account = x.account" \
+	"  CROSS JOIN p" \
 	"  WHERE y.pay_date <= p.as_of AND y.pay_date > COALESCE(x.since, '-infinity')" PAY_WHERE \
 	LEDGER_BRANCH("") \
 	" ORDER BY 1, 2, 3, 4, 5, 6" \

@@ -659,12 +659,12 @@ static int finish(struct run *x)
 	if (!x->job.run_id)
 		return 0;
 	if ((rc = db_exec(x->db, x->e,
-			  "INSERT INTO redemption_refusals (payment, invoice, customer, pay_date, reason,"
-			  "                                 run_id)"
-			  " SELECT DISTINCT ON (payment, invoice) payment, invoice, customer, pay_date,"
-			  "        reason, run_id"
-			  "   FROM run_refusals WHERE run_id = $1::bigint ORDER BY payment, invoice"
-			  " ON CONFLICT (payment, invoice) DO NOTHING", 1, p)) ||
+			  "INSERT INTO redemption_refusals (account, payment, invoice, customer, pay_date,"
+			  "                                 reason, run_id)"
+			  " SELECT DISTINCT ON (account, payment, invoice) account, payment, invoice,"
+			  "        customer, pay_date, reason, run_id"
+			  "   FROM run_refusals WHERE run_id = $1::bigint ORDER BY account, payment, invoice"
+			  " ON CONFLICT (account, payment, invoice) DO NOTHING", 1, p)) ||
 	    (rc = db_exec(x->db, x->e, "DELETE FROM run_entries WHERE run_id = $1::bigint", 1, p)) ||
 	    (rc = db_exec(x->db, x->e, "DELETE FROM run_refusals WHERE run_id = $1::bigint", 1, p)))
 		return rc;

@@ -58,10 +58,12 @@ static const char refusals_sql[] =
 	"SELECT r.pay_date::text, r.payment, r.customer, r.invoice, r.reason,"
 	"       COALESCE(y.amount_cents, 0), count(*) OVER ()"
 	"  FROM redemption_refusals r"
-	"  LEFT JOIN payments y ON y.payment = r.payment AND COALESCE(y.invoice, '') = r.invoice"
+	"  LEFT JOIN payments y ON y.account = r.account AND y.payment = r.payment"
+	"        AND COALESCE(y.invoice, '') = r.invoice"
 	" WHERE r.pay_date <= $1::date"
-	"   AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.kind = 'redeem' AND l.document = r.payment"
-	"                      AND l.customer = r.customer AND l.entry_date <= $1::date)"
+	"   AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.account = r.account AND l.kind = 'redeem'"
+	"                      AND l.document = r.payment AND l.customer = r.customer"
+	"                      AND l.entry_date <= $1::date)"
 	" ORDER BY r.pay_date, r.payment"
 	" LIMIT 30";
 enum { R_DATE, R_PAYMENT, R_CUSTOMER, R_INVOICE, R_REASON, R_AMOUNT, R_TOTAL };

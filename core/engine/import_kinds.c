@@ -11,6 +11,13 @@
  * looked for its rows in the very table it fills could be planned as a scan
  * of that table per row (after a VACUUM found it empty, say), which grows
  * with every row inserted: a million rows would never finish.
+ *
+ * Invoices and payments carry the account they belong to (the customer's
+ * parent, or the customer itself), first in their keys, so that they can be
+ * distributed by account (sql/007_citus_keys.sql, README "Beyond one
+ * database server").  The imports write it from customers, and check
+ * set-based what no unique index without the account can: a document
+ * number, and a payment's allocation, is unique across accounts.
  */
 #include "import_kinds.h"
 
@@ -92,8 +99,12 @@ static const struct import_kind customers = {
 	.name = "customers",
 	.cols = customer_cols,
 	.ncols = sizeof(customer_cols) / sizeof(customer_cols[0]),
+	/* invoices and payments too: a customer that changes account takes
+	 * its documents and payments with it (below), and an import of those
+	 * must not write them to the old account meanwhile */
 	.prepare_sql =
 	"LOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE;"
+	"LOCK TABLE invoices, payments IN SHARE ROW EXCLUSIVE MODE;"
 	"CREATE TEMP TABLE stage (line integer, customer text COLLATE \"C\", name text, parent text COLLATE \"C\","
 	" program text COLLATE \"C\", language text, email text, member_since date,"
 	" points_expiry_date date, send_statements boolean, address text) ON COMMIT DROP",
@@ -101,8 +112,38 @@ static const struct import_kind customers = {
 	"CREATE TEMP TABLE stored ON COMMIT DROP AS"
 	" SELECT s.line, c.program AS old_program FROM stage s JOIN customers c USING (customer)",
 	.checks = customer_checks,
-	/* A change of program (or a first one) is recorded with today's date. */
+	/* A customer whose parent changes changes account (SPEC §2: a child's
+	 * invoices earn into its parent's account): its invoices, payments and
+	 * refused redemptions go to the new account, deleted from the old one
+	 * and inserted whole (every column as it was, whatever a later
+	 * migration adds, but the account).  Not an UPDATE of the account, which a single server would
+	 * take: the account is the column the tables are distributed by past
+	 * one server, and Citus never updates that column; a DELETE and an
+	 * INSERT work on both.  The customers' triggers mark the old account
+	 * and the new one changed (sql/004), so the next close replays both.
+	 * Then a change of program (or a first one) is recorded with today's
+	 * date. */
 	.upsert_sql =
+	"CREATE TEMP TABLE moved ON COMMIT DROP AS"
+	" SELECT s.customer, COALESCE(c.parent, c.customer) AS old_account,"
+	"        COALESCE(s.parent, s.customer) AS new_account"
+	"   FROM stage s JOIN customers c USING (customer)"
+	"  WHERE COALESCE(c.parent, c.customer) <> COALESCE(s.parent, s.customer);"
+	"WITH gone AS ("
+	"  DELETE FROM invoices i USING moved m"
+	"   WHERE i.account = m.old_account AND i.customer = m.customer RETURNING i AS was)"
+	" INSERT INTO invoices SELECT r.* FROM gone g JOIN moved m ON m.customer = (g.was).customer,"
+	"  LATERAL jsonb_populate_record(g.was, jsonb_build_object('account', m.new_account)) r;"
+	"WITH gone AS ("
+	"  DELETE FROM payments y USING moved m"
+	"   WHERE y.account = m.old_account AND y.customer = m.customer RETURNING y AS was)"
+	" INSERT INTO payments SELECT r.* FROM gone g JOIN moved m ON m.customer = (g.was).customer,"
+	"  LATERAL jsonb_populate_record(g.was, jsonb_build_object('account', m.new_account)) r;"
+	"WITH gone AS ("
+	"  DELETE FROM redemption_refusals y USING moved m"
+	"   WHERE y.account = m.old_account AND y.customer = m.customer RETURNING y AS was)"
+	" INSERT INTO redemption_refusals SELECT r.* FROM gone g JOIN moved m ON m.customer = (g.was).customer,"
+	"  LATERAL jsonb_populate_record(g.was, jsonb_build_object('account', m.new_account)) r;"
 	"WITH hist AS ("
 	"  SELECT s.line, s.customer, current_date AS changed_on, t.old_program, s.program AS new_program"
 	"    FROM stage s LEFT JOIN stored t USING (line)"
@@ -322,12 +363,12 @@ static const struct import_col invoice_cols[] = {
 	{"original", COL_NAME, 0, KEY, 0, 0, NULL, NULL},
 };
 
-/* A document given twice in the file, among the stored ones (EXISTS) or
- * the new ones (NOT EXISTS): every line of one number is one or the other. */
-#define DOCUMENT_TWICE(which) \
-	"WITH dup AS (SELECT s.invoice FROM stage s" \
-	"              WHERE " which " (SELECT 1 FROM stored t WHERE t.line = s.line)" \
-	"              GROUP BY s.invoice HAVING count(*) > 1)" \
+/* A document given twice in the file.  The primary key, (account,
+ * invoice), would refuse a new number given twice for one account only: a
+ * number is unique across accounts, so every repeated number is named here
+ * before anything is written. */
+#define DOCUMENT_TWICE \
+	"WITH dup AS (SELECT invoice FROM stage GROUP BY invoice HAVING count(*) > 1)" \
 	" SELECT line, 'invoice', format('document \"%s\" appears twice in the file (first on line %s)', invoice, first)" \
 	"  FROM (SELECT line, invoice, min(line) OVER (PARTITION BY invoice) AS first" \
 	"          FROM stage JOIN dup USING (invoice)) d" \
@@ -339,9 +380,22 @@ static const char *const invoice_checks[] = {
 	"  FROM stage s WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer = s.customer)"
 	" ORDER BY 1 LIMIT 1000",
 
-	/* A stored document given twice (a new one given twice is refused by
-	 * the primary key on INSERT). */
-	DOCUMENT_TWICE("EXISTS"),
+	DOCUMENT_TWICE,
+
+	/* A number stored for one account stays in it: the documents of an
+	 * account stay together (a customer's change of parent moves them
+	 * all, with the customers import).  An unposted document of another
+	 * customer of the same account may change customer; a posted or
+	 * cancelled one no customer at all (the next check). */
+	"SELECT s.line, 'invoice',"
+	"       format('document \"%s\" is stored for customer \"%s\" of account \"%s\"; ' ||"
+	"              'customer \"%s\" is of account \"%s\": a document number belongs to one account',"
+	"              s.invoice, i.customer, i.account, s.customer, COALESCE(c.parent, c.customer))"
+	"  FROM stage s JOIN stored t USING (line)"
+	"  JOIN invoices i ON i.account = t.account AND i.invoice = s.invoice"
+	"  JOIN customers c ON c.customer = s.customer"
+	" WHERE i.status = 'unposted' AND i.account <> COALESCE(c.parent, c.customer)"
+	" ORDER BY 1 LIMIT 1000",
 
 	/* A posted document may only become cancelled; a cancelled one is final;
 	 * an unposted one may change freely. */
@@ -396,8 +450,6 @@ static const char *const invoice_checks_after[] = {
 };
 
 static const char *const invoice_checks_unwritten[] = {
-	DOCUMENT_TWICE("NOT EXISTS"),
-
 	ORIGINAL_ERROR
 	"  FROM stage s"
 	/* the file's first row of that number (a number given twice is an
@@ -426,20 +478,25 @@ static const struct import_kind invoices = {
 	"CREATE TEMP TABLE stage (line integer, invoice text COLLATE \"C\", customer text COLLATE \"C\", kind text,"
 	" doc_date date, category text, net_cents bigint, total_cents bigint, status text,"
 	" no_points boolean, original text COLLATE \"C\") ON COMMIT DROP",
+	/* the number looked up whatever its account (invoices_invoice) */
 	.before_checks_sql =
 	"CREATE TEMP TABLE stored ON COMMIT DROP AS"
-	" SELECT s.line FROM stage s JOIN invoices i USING (invoice)",
+	" SELECT s.line, i.account FROM stage s JOIN invoices i USING (invoice)",
 	.checks = invoice_checks,
+	/* (a stored document stays in its account: checked above) */
 	.update_sql =
 	"UPDATE invoices i SET (" INVOICE_COLS ", imported_at, status_at) ="
 	" (s.customer, s.kind, s.doc_date, s.category, s.net_cents, s.total_cents, s.status,"
 	"  s.no_points, s.original, now(),"
 	"  CASE WHEN i.status <> s.status THEN now() ELSE i.status_at END)"
-	"  FROM stage s WHERE i.invoice = s.invoice"
+	"  FROM stage s JOIN stored t USING (line)"
+	" WHERE i.account = t.account AND i.invoice = s.invoice"
 	"   AND " INVOICE_VALS("i") " IS DISTINCT FROM " INVOICE_VALS("s"),
+	/* the customer's account (an unknown customer was refused) */
 	.insert_sql =
-	"INSERT INTO invoices (invoice, " INVOICE_COLS ")"
-	" SELECT invoice, " INVOICE_COLS " FROM stage s"
+	"INSERT INTO invoices (account, invoice, " INVOICE_COLS ")"
+	" SELECT COALESCE(c.parent, c.customer), s.invoice, " INVOICE_COLS
+	"   FROM stage s JOIN customers c USING (customer)"
 	"  WHERE NOT EXISTS (SELECT 1 FROM stored t WHERE t.line = s.line)",
 	.checks_after = invoice_checks_after,
 	.checks_unwritten = invoice_checks_unwritten,
@@ -510,10 +567,15 @@ static const struct import_kind payments = {
 	" SELECT s.line FROM stage s JOIN payments p ON p.payment = s.payment"
 	"   AND COALESCE(p.invoice, '') = COALESCE(s.invoice, '')",
 	.checks = payment_checks,
+	/* the customer's account (an unknown customer was refused); an
+	 * allocation stored already, for any account, was found by the
+	 * before_checks (payments_number) and must be the same */
 	.upsert_sql =
 	"WITH ins AS ("
-	"  INSERT INTO payments (payment, invoice, customer, pay_date, amount_cents, method)"
-	"  SELECT payment, invoice, customer, pay_date, amount_cents, method FROM stage s"
+	"  INSERT INTO payments (account, payment, invoice, customer, pay_date, amount_cents, method)"
+	"  SELECT COALESCE(c.parent, c.customer), s.payment, s.invoice, s.customer, s.pay_date,"
+	"         s.amount_cents, s.method"
+	"    FROM stage s JOIN customers c USING (customer)"
 	"   WHERE NOT EXISTS (SELECT 1 FROM stored t WHERE t.line = s.line)"
 	"  RETURNING 1)"
 	" SELECT (SELECT count(*) FROM ins), 0, (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins)",

@@ -31,27 +31,33 @@
 #define MAIL_LIST_MAX 100       /* exceptions listed one by one */
 #define MAIL_ERROR_MAX 1000     /* bytes of last_error */
 #define MAIL_BODY_MAX (64u << 10) /* the text part, placeholders filled */
+#define MAIL_ACCOUNT_MAX 128  /* bytes of an account number, NUL included */
 #define MAIL_STR(x) #x
 #define MAIL_XSTR(x) MAIL_STR(x)
 
-/* The queued rows of a chunk, with what their message needs. */
+/* The queued rows of a chunk, with what their message needs.  Every
+ * statement of a row names its account (o.account, the statement's
+ * customer) beside its mail_id: the key the outbox is distributed by past
+ * one server (README, Beyond one database server). */
 static const char chunk_sql[] =
 	"SELECT o.mail_id, o.statement_id, o.recipient, o.attempts, s.path,"
 	"       s.date_from::text, s.date_to::text, s.customer, c.name, c.language,"
-	"       COALESCE(p.name, c.program, ''), s.sha256"
-	"  FROM mail_outbox o JOIN statements s USING (statement_id)"
+	"       COALESCE(p.name, c.program, ''), s.sha256, o.account"
+	"  FROM mail_outbox o"
+	"  JOIN statements s ON s.customer = o.account AND s.statement_id = o.statement_id"
 	"  JOIN customers c ON c.customer = s.customer"
 	"  LEFT JOIN programs p ON p.program = c.program"
 	" WHERE o.status = 'queued' AND o.mail_id > $1::bigint"
 	" ORDER BY o.mail_id LIMIT " MAIL_XSTR(MAIL_CHUNK);
 
 enum { C_MAIL, C_STATEMENT, C_RECIPIENT, C_ATTEMPTS, C_PATH, C_FROM, C_TO, C_CUSTOMER,
-       C_NAME, C_LANGUAGE, C_PROGRAM, C_SHA256 };
+       C_NAME, C_LANGUAGE, C_PROGRAM, C_SHA256, C_ACCOUNT };
 /* The columns of a temporary failure's UPDATE ... RETURNING. */
 enum { RET_STATUS, RET_ATTEMPTS };
 
 struct in_flight {
 	long long mail_id;
+	char account[MAIL_ACCOUNT_MAX];
 	char statement_id[24];
 	char recipient[256];
 };
@@ -212,7 +218,7 @@ static int build(struct mail_run *m, PGresult *r, int i, struct sbuf *out, char 
 /* A row whose message could not be built: failed for good, not sent. */
 static int fail_unbuilt(struct mail_run *m, PGresult *r, int i, const char *why)
 {
-	const char *p[2] = {PQgetvalue(r, i, C_MAIL), why};
+	const char *p[3] = {PQgetvalue(r, i, C_MAIL), why, PQgetvalue(r, i, C_ACCOUNT)};
 	long long mail_id = atoll(p[0]);
 
 	m->attempted++;
@@ -222,8 +228,9 @@ static int fail_unbuilt(struct mail_run *m, PGresult *r, int i, const char *why)
 	progress_update(&m->pr, m->attempted);
 	return db_exec(m->db, m->e,
 		       "UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1,"
-		       "       last_error = $2 WHERE mail_id = $1::bigint AND status = 'queued'",
-		       2, p);
+		       "       last_error = $2"
+		       " WHERE account = $3 AND mail_id = $1::bigint AND status = 'queued'",
+		       3, p);
 }
 
 /* Record what msmtp said about one message. */
@@ -231,13 +238,18 @@ static int record(struct mail_run *m, const struct msmtp_done *d)
 {
 	struct in_flight *f = NULL;
 	char id[24];
-	const char *p[3] = {id, d->error, m->max_attempts};
+	/* each UPDATE below takes the first two, three or four */
+	const char *p[4] = {NULL, id, d->error, m->max_attempts};
 	PGresult *r;
 	int rc = 0;
 
 	for (int i = 0; i < MSMTP_MAX_PARALLEL; i++)
 		if (m->flight[i].mail_id == d->id)
 			f = &m->flight[i];
+	if (!f)  /* every message started is in flight until it is recorded */
+		return err_set(m->e, EXIT_FAIL, "mail: internal: mail %lld finished but was not "
+			       "in flight", d->id);
+	p[0] = f->account;
 	snprintf(id, sizeof(id), "%lld", d->id);
 	switch (d->outcome) {
 	case MSMTP_SENT:
@@ -245,17 +257,17 @@ static int record(struct mail_run *m, const struct msmtp_done *d)
 		m->streak = 0;
 		rc = db_exec(m->db, m->e,
 			     "UPDATE mail_outbox SET status = 'sent', sent_at = now(), last_error = NULL"
-			     " WHERE mail_id = $1::bigint AND status = 'sending'", 1, p);
+			     " WHERE account = $1 AND mail_id = $2::bigint AND status = 'sending'", 2, p);
 		break;
 	case MSMTP_TEMPORARY:
 		snprintf(m->last_temp, sizeof(m->last_temp), "%s", d->error);
 		if (++m->streak >= m->streak_max)
 			m->stopped = 1;
 		r = db_query(m->db, m->e,
-			     "UPDATE mail_outbox SET last_error = left($2, 1000),"
-			     "       status = CASE WHEN attempts >= $3::integer THEN 'failed' ELSE 'queued' END"
-			     " WHERE mail_id = $1::bigint AND status = 'sending'"
-			     " RETURNING status, attempts", 3, p);
+			     "UPDATE mail_outbox SET last_error = left($3, 1000),"
+			     "       status = CASE WHEN attempts >= $4::integer THEN 'failed' ELSE 'queued' END"
+			     " WHERE account = $1 AND mail_id = $2::bigint AND status = 'sending'"
+			     " RETURNING status, attempts", 4, p);
 		if (!r) {
 			rc = m->e->exit;
 			break;
@@ -267,8 +279,7 @@ static int record(struct mail_run *m, const struct msmtp_done *d)
 				 PQgetvalue(r, 0, RET_ATTEMPTS), d->error);
 			m->gave_up++;
 			m->c->failed++;
-			if (f)
-				add_failure(m, f->statement_id, d->id, f->recipient, why);
+			add_failure(m, f->statement_id, d->id, f->recipient, why);
 		} else {
 			m->c->temporary++;
 		}
@@ -278,15 +289,13 @@ static int record(struct mail_run *m, const struct msmtp_done *d)
 		m->streak = 0;
 		m->perm++;
 		m->c->failed++;
-		if (f)
-			add_failure(m, f->statement_id, d->id, f->recipient, d->error);
+		add_failure(m, f->statement_id, d->id, f->recipient, d->error);
 		rc = db_exec(m->db, m->e,
-			     "UPDATE mail_outbox SET status = 'failed', last_error = left($2, 1000)"
-			     " WHERE mail_id = $1::bigint AND status = 'sending'", 2, p);
+			     "UPDATE mail_outbox SET status = 'failed', last_error = left($3, 1000)"
+			     " WHERE account = $1 AND mail_id = $2::bigint AND status = 'sending'", 3, p);
 		break;
 	}
-	if (f)
-		f->mail_id = 0;
+	f->mail_id = 0;
 	progress_update(&m->pr, m->attempted);
 	return rc;
 }
@@ -309,7 +318,7 @@ static int send_chunk_msmtp(struct mail_run *m, PGresult *r)
 
 	for (int i = 0; i < n && !rc && !m->stopped; i++) {
 		char mid[300], why[MAIL_ERROR_MAX];
-		const char *p[2] = {PQgetvalue(r, i, C_MAIL), mid};
+		const char *p[3] = {PQgetvalue(r, i, C_MAIL), mid, PQgetvalue(r, i, C_ACCOUNT)};
 		struct sbuf *buf;
 		struct in_flight *f = NULL;
 		PGresult *claim;
@@ -330,8 +339,8 @@ static int send_chunk_msmtp(struct mail_run *m, PGresult *r)
 		claim = db_query(m->db, m->e,
 				 "UPDATE mail_outbox SET status = 'sending', attempts = attempts + 1,"
 				 "       message_id = $2"
-				 " WHERE mail_id = $1::bigint AND status = 'queued' RETURNING attempts",
-				 2, p);
+				 " WHERE account = $3 AND mail_id = $1::bigint AND status = 'queued'"
+				 " RETURNING attempts", 3, p);
 		if (!claim)
 			return m->e->exit;
 		if (PQntuples(claim) != 1) {  /* no longer queued */
@@ -343,6 +352,7 @@ static int send_chunk_msmtp(struct mail_run *m, PGresult *r)
 			if (!m->flight[k].mail_id)
 				f = &m->flight[k];
 		f->mail_id = atoll(p[0]);
+		snprintf(f->account, sizeof(f->account), "%s", PQgetvalue(r, i, C_ACCOUNT));
 		snprintf(f->statement_id, sizeof(f->statement_id), "%s", PQgetvalue(r, i, C_STATEMENT));
 		snprintf(f->recipient, sizeof(f->recipient), "%s", PQgetvalue(r, i, C_RECIPIENT));
 		m->argv[6] = f->recipient;
@@ -350,9 +360,12 @@ static int send_chunk_msmtp(struct mail_run *m, PGresult *r)
 		if (msmtp_pool_start(&m->pool, m->argv, f->mail_id, m->e)) {
 			/* Not started: the row goes back as it was. */
 			struct err ignored;
+			const char *back[2] = {p[2], p[0]};
+
 			db_exec(m->db, &ignored,
 				"UPDATE mail_outbox SET status = 'queued', attempts = attempts - 1"
-				" WHERE mail_id = $1::bigint AND status = 'sending'", 1, p);
+				" WHERE account = $1 AND mail_id = $2::bigint AND status = 'sending'",
+				2, back);
 			f->mail_id = 0;
 			return m->e->exit;
 		}
@@ -377,16 +390,29 @@ static int write_eml(const char *dir, const char *name, const struct sbuf *out, 
 	return 0;
 }
 
+/* v as an element of a text[] literal, after a comma unless first: quoted,
+ * with its quotes and backslashes escaped. */
+static int array_add(struct sbuf *b, int first, const char *v)
+{
+	if ((!first && sbuf_addc(b, ',')) || sbuf_addc(b, '"'))
+		return -1;
+	for (; *v; v++)
+		if (((*v == '"' || *v == '\\') && sbuf_addc(b, '\\')) || sbuf_addc(b, *v))
+			return -1;
+	return sbuf_addc(b, '"');
+}
+
 /* One chunk into .eml files; the rows written are marked sent together. */
 static int send_chunk_outbox(struct mail_run *m, PGresult *r)
 {
 	const struct config *cfg = &m->a->cfg;
-	struct sbuf ids, mids;
+	struct sbuf ids, mids, accounts;
 	int n = PQntuples(r), rc = 0, written = 0;
 
 	sbuf_init(&ids, (size_t)MAIL_CHUNK * 24 + 16);
 	sbuf_init(&mids, (size_t)MAIL_CHUNK * 310 + 16);
-	if (sbuf_addc(&ids, '{') || sbuf_addc(&mids, '{'))
+	sbuf_init(&accounts, (size_t)MAIL_CHUNK * (2 * MAIL_ACCOUNT_MAX + 3) + 16);
+	if (sbuf_addc(&ids, '{') || sbuf_addc(&mids, '{') || sbuf_addc(&accounts, '{'))
 		rc = err_set(m->e, EXIT_FAIL, "out of memory");
 	for (int i = 0; i < n && !rc; i++) {
 		char mid[300], why[MAIL_ERROR_MAX], safe[200], name[260];
@@ -406,22 +432,24 @@ static int send_chunk_outbox(struct mail_run *m, PGresult *r)
 		}
 		m->attempted++;
 		if (sbuf_addf(&ids, "%s%s", written ? "," : "", PQgetvalue(r, i, C_MAIL)) ||
-		    sbuf_addf(&mids, "%s\"%s\"", written ? "," : "", mid)) {
+		    sbuf_addf(&mids, "%s\"%s\"", written ? "," : "", mid) ||
+		    array_add(&accounts, !written, PQgetvalue(r, i, C_ACCOUNT))) {
 			rc = err_set(m->e, EXIT_FAIL, "mail: chunk too large");
 			break;
 		}
 		written++;
 		progress_update(&m->pr, m->attempted);
 	}
-	if (!rc && (sbuf_addc(&ids, '}') || sbuf_addc(&mids, '}')))
+	if (!rc && (sbuf_addc(&ids, '}') || sbuf_addc(&mids, '}') || sbuf_addc(&accounts, '}')))
 		rc = err_set(m->e, EXIT_FAIL, "mail: chunk too large");
 	if (!rc && written) {
-		const char *p[2] = {sbuf_str(&ids), sbuf_str(&mids)};
+		const char *p[3] = {sbuf_str(&ids), sbuf_str(&mids), sbuf_str(&accounts)};
 		PGresult *u = db_query(m->db, m->e,
 				       "UPDATE mail_outbox o SET status = 'sent', sent_at = now(),"
 				       "       attempts = o.attempts + 1, message_id = u.mid, last_error = NULL"
-				       "  FROM unnest($1::bigint[], $2::text[]) u(id, mid)"
-				       " WHERE o.mail_id = u.id AND o.status = 'queued'", 2, p);
+				       "  FROM unnest($1::bigint[], $2::text[], $3::text[]) u(id, mid, account)"
+				       " WHERE o.account = u.account AND o.mail_id = u.id"
+				       "   AND o.status = 'queued'", 3, p);
 		if (!u)
 			rc = m->e->exit;
 		else {
@@ -431,6 +459,7 @@ static int send_chunk_outbox(struct mail_run *m, PGresult *r)
 	}
 	sbuf_free(&ids);
 	sbuf_free(&mids);
+	sbuf_free(&accounts);
 	return rc;
 }
 

@@ -534,7 +534,8 @@ static int record(struct stmt_run *r)
 		return rc;
 	if ((rc = db_exec(r->db, r->e,
 			  "UPDATE statements t SET path = s.path FROM stmt_stage s"
-			  " WHERE s.statement_id = t.statement_id AND t.path <> s.path", 0, NULL)))
+			  " WHERE t.customer = s.customer AND t.statement_id = s.statement_id"
+			  "   AND t.path <> s.path", 0, NULL)))
 		return rc;
 	if ((rc = db_exec(r->db, r->e,
 			  "WITH ins AS ("
@@ -555,13 +556,13 @@ static int record(struct stmt_run *r)
 	/* SPEC §9: one outbox row per statement and address; a statement
 	 * already queued for an address is not queued again */
 	if (!(res = db_query(r->db, r->e,
-			     "INSERT INTO mail_outbox (statement_id, recipient)"
-			     " SELECT s.statement_id, btrim(a.addr)"
+			     "INSERT INTO mail_outbox (account, statement_id, recipient)"
+			     " SELECT s.customer, s.statement_id, btrim(a.addr)"
 			     "   FROM stmt_stage s JOIN customers c ON c.customer = s.customer"
 			     "  CROSS JOIN LATERAL regexp_split_to_table(c.email, ';') AS a(addr)"
 			     "  WHERE c.send_statements AND btrim(a.addr) <> ''"
 			     "  ORDER BY s.customer, a.addr"
-			     " ON CONFLICT (statement_id, recipient) DO NOTHING", 0, NULL)))
+			     " ON CONFLICT (account, statement_id, recipient) DO NOTHING", 0, NULL)))
 		return r->e->exit;
 	r->queued = db_affected(res);
 	PQclear(res);

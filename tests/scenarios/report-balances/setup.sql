@@ -62,26 +62,27 @@ VALUES ('P1', 'Parent Co', NULL, 'YTD'),
 -- S1 (total basis, year from January): 100.00 + 1150.00 + 230.00 = 1480.00;
 --   INV-S1-0 is in the previous year.
 -- 100: a credit note alone, -25.50 (total basis).
-INSERT INTO invoices (invoice, customer, kind, doc_date, net_cents, total_cents, status, no_points, original)
-VALUES ('INV-P1-1', 'P1', 'invoice', '2025-03-15', 50000, 57500, 'posted', false, NULL),
-       ('INV-P1-2', 'P1', 'invoice', '2025-05-10', 120000, 138000, 'posted', false, NULL),
-       ('INV-C1-1', 'C1', 'invoice', '2025-08-01', 80000, 92000, 'posted', false, NULL),
-       ('CN-C1-1', 'C1', 'credit_note', '2025-09-01', 10000, 11500, 'posted', false, 'INV-C1-1'),
-       ('INV-C2-1', 'C2', 'invoice', '2026-01-20', 30000, 34500, 'posted', true, NULL),
-       ('CN-C2-1', 'C2', 'credit_note', '2026-01-25', 5000, 5750, 'posted', false, 'INV-C2-1'),
-       ('INV-C2-2', 'C2', 'invoice', '2026-02-10', 250000, 287500, 'unposted', false, NULL),
-       ('INV-C2-3', 'C2', 'invoice', '2026-03-05', 70000, 80500, 'cancelled', false, NULL),
-       ('INV-C2-4', 'C2', 'invoice', '2026-03-31', 15000, 17250, 'posted', false, NULL),
-       ('INV-C2-5', 'C2', 'invoice', '2026-04-01', 40000, 46000, 'posted', false, NULL),
-       ('INV-S2-1', 'S2', 'invoice', '2025-06-01', 70000, 80500, 'posted', false, NULL),
-       ('INV-20-1', '20', 'invoice', '2025-12-01', 500000, 575000, 'posted', false, NULL),
-       ('CN-20-1', '20', 'credit_note', '2026-01-15', 1, 1, 'posted', false, NULL),
-       ('INV-S1-0', 'S1', 'invoice', '2025-12-15', 90000, 99900, 'posted', false, NULL),
-       ('INV-S1-3', 'S1', 'invoice', '2026-01-05', 9000, 10000, 'posted', false, NULL),
-       ('INV-S1-1', 'S1', 'invoice', '2026-02-01', 100000, 115000, 'posted', false, NULL),
-       ('INV-S1-2', 'S1', 'invoice', '2026-02-10', 20000, 23000, 'posted', false, NULL),
-       ('CN-100-1', '100', 'credit_note', '2026-02-01', 2200, 2550, 'posted', false, NULL),
-       ('INV-N1-1', 'N1', 'invoice', '2026-01-01', 100, 100, 'posted', false, NULL);
+-- (account: the customer's parent, or the customer itself)
+INSERT INTO invoices (account, invoice, customer, kind, doc_date, net_cents, total_cents, status, no_points, original)
+VALUES ('P1', 'INV-P1-1', 'P1', 'invoice', '2025-03-15', 50000, 57500, 'posted', false, NULL),
+       ('P1', 'INV-P1-2', 'P1', 'invoice', '2025-05-10', 120000, 138000, 'posted', false, NULL),
+       ('P1', 'INV-C1-1', 'C1', 'invoice', '2025-08-01', 80000, 92000, 'posted', false, NULL),
+       ('P1', 'CN-C1-1', 'C1', 'credit_note', '2025-09-01', 10000, 11500, 'posted', false, 'INV-C1-1'),
+       ('P1', 'INV-C2-1', 'C2', 'invoice', '2026-01-20', 30000, 34500, 'posted', true, NULL),
+       ('P1', 'CN-C2-1', 'C2', 'credit_note', '2026-01-25', 5000, 5750, 'posted', false, 'INV-C2-1'),
+       ('P1', 'INV-C2-2', 'C2', 'invoice', '2026-02-10', 250000, 287500, 'unposted', false, NULL),
+       ('P1', 'INV-C2-3', 'C2', 'invoice', '2026-03-05', 70000, 80500, 'cancelled', false, NULL),
+       ('P1', 'INV-C2-4', 'C2', 'invoice', '2026-03-31', 15000, 17250, 'posted', false, NULL),
+       ('P1', 'INV-C2-5', 'C2', 'invoice', '2026-04-01', 40000, 46000, 'posted', false, NULL),
+       ('S2', 'INV-S2-1', 'S2', 'invoice', '2025-06-01', 70000, 80500, 'posted', false, NULL),
+       ('20', 'INV-20-1', '20', 'invoice', '2025-12-01', 500000, 575000, 'posted', false, NULL),
+       ('20', 'CN-20-1', '20', 'credit_note', '2026-01-15', 1, 1, 'posted', false, NULL),
+       ('S1', 'INV-S1-0', 'S1', 'invoice', '2025-12-15', 90000, 99900, 'posted', false, NULL),
+       ('S1', 'INV-S1-3', 'S1', 'invoice', '2026-01-05', 9000, 10000, 'posted', false, NULL),
+       ('S1', 'INV-S1-1', 'S1', 'invoice', '2026-02-01', 100000, 115000, 'posted', false, NULL),
+       ('S1', 'INV-S1-2', 'S1', 'invoice', '2026-02-10', 20000, 23000, 'posted', false, NULL),
+       ('100', 'CN-100-1', '100', 'credit_note', '2026-02-01', 2200, 2550, 'posted', false, NULL),
+       ('N1', 'INV-N1-1', 'N1', 'invoice', '2026-01-01', 100, 100, 'posted', false, NULL);
 
 -- The ledger, deliberately not inserted in date order (history sorts by
 -- date, then entry).  Entry ids follow the order of the rows below.
