@@ -60,7 +60,7 @@ CREATE TABLE run_entries (
     tier_factor_cents  bigint,
     PRIMARY KEY (account, run_id, seq)
 );
-CREATE INDEX run_entries_run ON run_entries (run_id);
+-- (Only the run being finished has rows here: no index by run.)
 
 -- The redemptions a run's chunks refused, until the run records them.
 CREATE TABLE run_refusals (
@@ -75,7 +75,6 @@ CREATE TABLE run_refusals (
     reason    text NOT NULL,
     PRIMARY KEY (account, run_id, seq)
 );
-CREATE INDEX run_refusals_run ON run_refusals (run_id);
 
 -- What a run was asked: every worker reads it from here.
 ALTER TABLE runs ADD COLUMN full_replay boolean NOT NULL DEFAULT false,
@@ -83,3 +82,4 @@ ALTER TABLE runs ADD COLUMN full_replay boolean NOT NULL DEFAULT false,
 
 GRANT SELECT ON run_chunks, run_entries, run_refusals TO accrue_view;
 GRANT SELECT, INSERT, UPDATE, DELETE ON run_chunks, run_entries, run_refusals TO accrue_batch;
+GRANT TRUNCATE ON run_entries, run_refusals TO accrue_batch;

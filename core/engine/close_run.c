@@ -39,6 +39,7 @@
 
 #define CHUNK_MAX 5000      /* accounts per chunk, at most */
 #define CHUNK_MIN 16        /* and at least, when there are many workers */
+#define CHUNK_MIN_ONE 1000  /* or with one */
 #define REFUSALS_SHOWN 100000
 
 /* A chunk as a claim gives it. */
@@ -371,11 +372,12 @@ static int plan(struct run *x)
 			return x->e->exit;
 		n = db_value(r) ? atoll(db_value(r)) : 0;
 		PQclear(r);
-		/* many workers: about eight chunks each, so that they end
-		 * together; one: chunks as large as they come */
-		size = x->workers > 1 ? (n + 8LL * x->workers - 1) / (8LL * x->workers) : CHUNK_MAX;
-		if (size < CHUNK_MIN)
-			size = CHUNK_MIN;
+		/* about eight chunks per worker, so that they end together and
+		 * `accrue worker` finds some to take; one worker: chunks of at
+		 * least CHUNK_MIN_ONE, since each costs a few queries of its own */
+		size = (n + 8LL * x->workers - 1) / (8LL * x->workers);
+		if (size < (x->workers > 1 ? CHUNK_MIN : CHUNK_MIN_ONE))
+			size = x->workers > 1 ? CHUNK_MIN : CHUNK_MIN_ONE;
 		if (size > CHUNK_MAX)
 			size = CHUNK_MAX;
 		snprintf(per, sizeof(per), "%lld", size);
@@ -587,6 +589,32 @@ out:
 	return rc;
 }
 
+/* The run's staging rows go.  They are the only ones (one close at a
+ * time, and a dry run's never commit): TRUNCATE, which writes almost
+ * nothing, instead of deleting row by row; DELETE if another's are there. */
+static int clear_staging(struct run *x)
+{
+	char id[32];
+	const char *p[1] = {id};
+	PGresult *r;
+	int others;
+
+	id_text(id, sizeof(id), x->job.run_id);
+	r = db_query(x->db, x->e,
+		     "SELECT EXISTS (SELECT 1 FROM run_entries WHERE run_id <> $1::bigint)"
+		     "    OR EXISTS (SELECT 1 FROM run_refusals WHERE run_id <> $1::bigint)", 1, p);
+	if (!r)
+		return x->e->exit;
+	others = db_value(r) && !strcmp(db_value(r), "t");
+	PQclear(r);
+	if (!others)
+		return db_exec(x->db, x->e, "TRUNCATE run_entries, run_refusals", 0, NULL);
+	if (db_exec(x->db, x->e, "DELETE FROM run_entries WHERE run_id = $1::bigint", 1, p) ||
+	    db_exec(x->db, x->e, "DELETE FROM run_refusals WHERE run_id = $1::bigint", 1, p))
+		return x->e->exit;
+	return 0;
+}
+
 /* Every chunk done: the journals, the ledger, the refusals and the run's
  * end in one transaction.  run_id 0: the dry run's, in its transaction,
  * which the caller rolls back. */
@@ -621,8 +649,10 @@ static int finish(struct run *x)
 		x->chunks = atoll(PQgetvalue(r, 0, S_CHUNKS));
 		PQclear(r);
 	}
-	if ((rc = posting_begin(&x->post, x->db, x->e)) ||
-	    (rc = posting_stage_run(&x->post, x->job.run_id)))
+	/* the run's rows are most of the table: the planner should know (a
+	 * run's id has no statistics of its own otherwise) */
+	if ((rc = db_exec(x->db, x->e, "ANALYZE run_entries", 0, NULL)) ||
+	    (rc = posting_begin_run(&x->post, x->db, x->e, x->job.run_id)))
 		return rc;
 	x->entries = posting_count(&x->post);
 	what_of(&x->job, memo, sizeof(memo));
@@ -633,9 +663,8 @@ static int finish(struct run *x)
 	 * refused them */
 	enum { F_PAYMENT, F_INVOICE, F_CUSTOMER, F_DATE, F_AMOUNT, F_REASON };
 	r = db_query(x->db, x->e,
-		     "SELECT DISTINCT ON (payment, invoice) payment, invoice, customer, pay_date::text,"
-		     "       amount_cents, reason"
-		     "  FROM run_refusals WHERE run_id = $1::bigint ORDER BY payment, invoice", 1, p);
+		     "SELECT payment, invoice, customer, pay_date::text, amount_cents, reason"
+		     "  FROM run_refusals WHERE run_id = $1::bigint ORDER BY account, seq", 1, p);
 	if (!r)
 		return x->e->exit;
 	x->refused_total = PQntuples(r);
@@ -665,8 +694,7 @@ static int finish(struct run *x)
 			  "        customer, pay_date, reason, run_id"
 			  "   FROM run_refusals WHERE run_id = $1::bigint ORDER BY account, payment, invoice"
 			  " ON CONFLICT (account, payment, invoice) DO NOTHING", 1, p)) ||
-	    (rc = db_exec(x->db, x->e, "DELETE FROM run_entries WHERE run_id = $1::bigint", 1, p)) ||
-	    (rc = db_exec(x->db, x->e, "DELETE FROM run_refusals WHERE run_id = $1::bigint", 1, p)))
+	    (rc = clear_staging(x)))
 		return rc;
 	snprintf(counts, sizeof(counts),
 		 "{\"accounts\": %lld, \"changed\": %lld, \"due\": %lld,"
@@ -763,7 +791,6 @@ static void run_free(struct run *x)
 static int resume(struct run *x, long long run_id)
 {
 	char status[32], what[64], who[256], id[32];
-	const char *p[2] = {id, who};
 	int rc;
 
 	if ((rc = job_of_run(x->db, x->e, run_id, &x->job, status, sizeof(status))))
@@ -772,11 +799,22 @@ static int resume(struct run *x, long long run_id)
 		 what_of(&x->job, what, sizeof(what)));
 	me(who, sizeof(who));
 	id_text(id, sizeof(id), run_id);
-	if ((rc = db_exec(x->db, x->e,
-			  "UPDATE runs SET status = 'running', ended_at = NULL,"
-			  "       message = 'resumed by ' || $2"
-			  " WHERE run_id = $1::bigint", 2, p)))
-		return rc;
+	/* the run is this process's now (a second close names it); who
+	 * started it stays in the message */
+	{
+		char host[200] = "", pid[32];
+		const char *q[4] = {id, who, host, pid};
+
+		gethostname(host, sizeof(host) - 1);
+		snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+		if ((rc = db_exec(x->db, x->e,
+				  "UPDATE runs SET status = 'running', ended_at = NULL,"
+				  "       message = 'started by ' || COALESCE(host, '?') || ':'"
+				  "                 || COALESCE(pid::text, '?') || ', finished by ' || $2,"
+				  "       host = $3, pid = $4::integer"
+				  " WHERE run_id = $1::bigint", 4, q)))
+			return rc;
+	}
 	if ((rc = drive(x)) || (rc = finish(x)))
 		return rc;
 	return 0;

@@ -241,24 +241,28 @@ int posting_spool_end(struct posting *p)
 	return db_copy_end(p->db, p->e, NULL);
 }
 
-int posting_stage_run(struct posting *p, long long run_id)
+int posting_begin_run(struct posting *p, PGconn *db, struct err *e, long long run_id)
 {
 	char id[32];
 	const char *q[1] = {id};
 	PGresult *r;
 	int rc;
 
+	if ((rc = posting_load(p, db, e)))
+		return rc;
 	snprintf(id, sizeof(id), "%lld", run_id);
-	/* the ledger gets them in the order of the accounts, each account's
-	 * as its replay made them: the same order for any number of workers */
-	if ((rc = db_exec(p->db, p->e,
-			  "INSERT INTO new_entries (seq, account, customer, program, origin, kind,"
-			  " entry_date, jdate, document, pending, usable, expires_on, note, tier,"
-			  " tier_rate_ppm, tier_factor_cents)"
-			  " SELECT row_number() OVER (ORDER BY account, seq), account, customer, program,"
-			  "        origin, kind, entry_date, jdate, document, pending, usable, expires_on,"
-			  "        note, tier, tier_rate_ppm, tier_factor_cents"
-			  "   FROM run_entries WHERE run_id = $1::bigint", 1, q)))
+	/* the run's entries where the journals and the ledger read them,
+	 * without a copy: a view of run_entries, for this transaction */
+	if ((rc = db_exec(db, e, "SELECT set_config('accrue.run_id', $1, true)", 1, q)) ||
+	    (rc = db_exec_script(db, e,
+				 "CREATE OR REPLACE TEMP VIEW new_entries AS"
+				 " SELECT seq, account, customer, program, origin, kind, entry_date, jdate,"
+				 "        document, pending, usable, expires_on, note, tier, tier_rate_ppm,"
+				 "        tier_factor_cents"
+				 "   FROM run_entries"
+				 "  WHERE run_id = current_setting('accrue.run_id')::bigint;"
+				 "CREATE TEMP TABLE new_lines (program text COLLATE \"C\", jdate date,"
+				 " account text, debit bigint, credit bigint, role text) ON COMMIT DROP")))
 		return rc;
 	enum { K_KIND, K_ENTRIES, K_PENDING, K_USABLE };
 	r = db_query(p->db, p->e,
@@ -501,7 +505,9 @@ static int post_everything(struct posting *c, long long run_id, const char *memo
 		       "        e.tier_factor_cents, e.origin, $1::bigint, j.journal_id"
 		       "   FROM new_entries e JOIN gl_journals j ON j.run_id = $1::bigint"
 		       "    AND j.program = e.program AND j.journal_date = e.jdate"
-		       "  ORDER BY e.seq", 1, p);
+		       /* each account's as made; the accounts in order, so that
+			* the ledger is the same for any number of workers */
+		       "  ORDER BY e.account, e.seq", 1, p);
 }
 
 int posting_finish(struct posting *p, long long run_id, const char *memo)

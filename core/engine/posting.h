@@ -68,9 +68,10 @@ int posting_load(struct posting *p, PGconn *db, struct err *e);
 void posting_spool_begin(struct posting *p, FILE *spool, long long run_id);
 int posting_spool_end(struct posting *p);
 
-/* The end of a close: the entries of run_id's chunks into the staging
- * table, in the order of their accounts, counted by kind. */
-int posting_stage_run(struct posting *p, long long run_id);
+/* The end of a close, in its transaction: posting_load, and the entries of
+ * run_id's chunks where posting_finish reads them (a view of run_entries),
+ * counted by kind. */
+int posting_begin_run(struct posting *p, PGconn *db, struct err *e, long long run_id);
 void posting_free(struct posting *p);
 
 const struct prog *posting_prog(const struct posting *p, const char *code);
