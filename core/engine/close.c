@@ -684,31 +684,16 @@ static int pick_accounts(struct closer *c, long long *total)
  * written since the close's snapshot are not seen, and stay. */
 static int save_state(struct closer *c)
 {
-	char d[DATE_FMT_SIZE], buf[64 * 1024];
+	char d[DATE_FMT_SIZE];
 	const char *p[1] = {d};
-	size_t n;
 	int rc;
 
-	if (fflush(c->state) || fseek(c->state, 0, SEEK_SET))
-		return err_set(c->e, EXIT_FAIL, "cannot read back the accounts' state");
 	if ((rc = db_exec(c->db, c->e,
 			  "CREATE TEMP TABLE new_state (account text COLLATE \"C\", next_event date,"
 			  " replayed boolean, checkpoint_day date, checkpoint text) ON COMMIT DROP",
 			  0, NULL)) ||
-	    (rc = db_copy_begin(c->db, c->e, "COPY new_state FROM STDIN")))
-		return rc;
-	while ((n = fread(buf, 1, sizeof(buf), c->state)) > 0)
-		if ((rc = db_copy_put(c->db, c->e, buf, n))) {
-			struct err ignored;
-			db_copy_end(c->db, &ignored, "failed");
-			return rc;
-		}
-	if (ferror(c->state)) {
-		struct err ignored;
-		db_copy_end(c->db, &ignored, "failed");
-		return err_set(c->e, EXIT_FAIL, "cannot read back the accounts' state");
-	}
-	if ((rc = db_copy_end(c->db, c->e, NULL)))
+	    (rc = db_copy_file(c->db, c->e, "COPY new_state FROM STDIN", c->state,
+			       "the accounts' state")))
 		return rc;
 	date_format(c->as_of, d);
 	if ((rc = db_exec(c->db, c->e,

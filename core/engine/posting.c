@@ -212,33 +212,14 @@ void posting_spool_begin(struct posting *p, FILE *spool, long long run_id)
 
 int posting_spool_end(struct posting *p)
 {
-	char buf[64 * 1024];
-	size_t n;
-	int rc;
-
 	flush(p);
 	p->spool_entries = 0;
 	if (p->failed)
 		return p->e->exit;
-	if (fflush(p->spool) || fseek(p->spool, 0, SEEK_SET))
-		return err_set(p->e, EXIT_FAIL, "cannot read back the entries' temporary file");
-	if ((rc = db_copy_begin(p->db, p->e,
-				"COPY run_entries (run_id, seq, account, customer, program, origin, kind,"
-				" entry_date, jdate, document, pending, usable, expires_on, note, tier,"
-				" tier_rate_ppm, tier_factor_cents) FROM STDIN")))
-		return rc;
-	while ((n = fread(buf, 1, sizeof(buf), p->spool)) > 0)
-		if ((rc = db_copy_put(p->db, p->e, buf, n))) {
-			struct err ignored;
-			db_copy_end(p->db, &ignored, "failed");
-			return rc;
-		}
-	if (ferror(p->spool)) {
-		struct err ignored;
-		db_copy_end(p->db, &ignored, "failed");
-		return err_set(p->e, EXIT_FAIL, "cannot read back the entries' temporary file");
-	}
-	return db_copy_end(p->db, p->e, NULL);
+	return db_copy_file(p->db, p->e,
+			    "COPY run_entries (run_id, seq, account, customer, program, origin, kind,"
+			    " entry_date, jdate, document, pending, usable, expires_on, note, tier,"
+			    " tier_rate_ppm, tier_factor_cents) FROM STDIN", p->spool, "the entries");
 }
 
 int posting_begin_run(struct posting *p, PGconn *db, struct err *e, long long run_id)

@@ -1,5 +1,6 @@
 #include "db.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -368,4 +369,27 @@ int db_set_snapshot(PGconn *db, struct err *e, const char *id)
 	PQfreemem(lit);
 	sbuf_free(&sql);
 	return rc;
+}
+
+int db_copy_file(PGconn *db, struct err *e, const char *sql, FILE *f, const char *what)
+{
+	char buf[64 * 1024];
+	struct err ignored;
+	size_t n;
+	int rc;
+
+	if (fflush(f) || fseek(f, 0, SEEK_SET))
+		return err_set(e, EXIT_FAIL, "cannot read back %s from its temporary file", what);
+	if ((rc = db_copy_begin(db, e, sql)))
+		return rc;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		if ((rc = db_copy_put(db, e, buf, n))) {
+			db_copy_end(db, &ignored, "failed");
+			return rc;
+		}
+	if (ferror(f)) {
+		db_copy_end(db, &ignored, "failed");
+		return err_set(e, EXIT_FAIL, "cannot read back %s from its temporary file", what);
+	}
+	return db_copy_end(db, e, NULL);
 }

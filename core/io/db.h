@@ -10,6 +10,7 @@
 #define ACCRUE_DB_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <libpq-fe.h>
 
@@ -76,5 +77,9 @@ int db_is(const struct err *e, const char *sqlstate);
 /* In a REPEATABLE READ transaction not yet begun reading: see exactly the
  * snapshot id another session exported (pg_export_snapshot). */
 int db_set_snapshot(PGconn *db, struct err *e, const char *id);
+
+/* COPY ... FROM STDIN (sql) fed with the whole of the temporary file f,
+ * from its start; what names its rows in a failure. */
+int db_copy_file(PGconn *db, struct err *e, const char *sql, FILE *f, const char *what);
 
 #endif
