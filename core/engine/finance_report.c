@@ -188,6 +188,10 @@ int month_report_write(struct app *a, PGconn *db, date_t first, const char *path
 				     strerror(errno));
 			goto out;
 		}
+		/* the month-end's report: the temporaries of one killed mid-write
+		 * (the month-end runs under the close's lock; `accrue report`
+		 * writes here only when told to with --out) */
+		files_sweep(a->cfg.statements_out_dir, "report_9999-99.pdf", 1);
 		if ((size_t)snprintf(name, sizeof(name), "%s/report_%s.pdf", a->cfg.statements_out_dir,
 				     r->period) >= sizeof(name)) {
 			rc = err_set(e, EXIT_FAIL, "[statements] out_dir: path too long");

@@ -659,6 +659,15 @@ int mail_send(struct app *a, PGconn *db, struct err *e, long long run_id, int fl
 
 	(void)run_id;  /* the caller's run: its row is the caller's to keep */
 	rc = lock_rc = mail_lock(db, e);
+	if (!rc && m->a->cfg.transport == MAIL_OUTBOX) {
+		/* the temporaries of a sender killed mid-write (only a sender,
+		 * under this lock, writes .eml files) */
+		long swept = files_sweep(m->a->cfg.outbox_dir, ".eml", 0);
+
+		if (swept > 0)
+			log_info("mail: removed %ld temporary file%s left in %s by a run that was "
+				 "killed", swept, swept == 1 ? "" : "s", m->a->cfg.outbox_dir);
+	}
 	if (!rc)
 		rc = send_all(m, flags);
 	/* Messages under way are written to the end and waited for. */

@@ -618,6 +618,15 @@ static int run(struct stmt_run *r)
 			return rc;
 		locked = 1;
 	}
+	/* the temporaries of a statements run killed mid-write (only a
+	 * statements run, under this lock, writes such names) */
+	{
+		long swept = files_sweep(r->out_abs, "_9999-99-99_9999-99-99.pdf", 0);
+
+		if (swept > 0)
+			log_info("statements: removed %ld temporary file%s left in %s by a run that "
+				 "was killed", swept, swept == 1 ? "" : "s", r->out_abs);
+	}
 	if ((rc = runs_start(r->db, r->e, "statements", r->to_s,
 			     r->from == date_month_start(r->from) && r->to == date_month_end(r->from)
 			     ? period : NULL, &r->run_id)))

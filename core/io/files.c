@@ -3,6 +3,8 @@
  */
 #include "files.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -160,4 +162,53 @@ void files_out_abort(struct files_out *o)
 	o->f = NULL;
 	if (o->tmp[0])
 		unlink(o->tmp);
+}
+
+/* .NAME.XXXXXX, the temporary of files_write_atomic / files_out_open for
+ * NAME, where NAME ends in shape (whole: is shape); '9' in shape is any
+ * digit. */
+static int stray_of(const char *name, const char *shape, int whole)
+{
+	size_t n = strlen(name), k = strlen(shape);
+	const char *end, *d;
+
+	if (n < 1 + k + 7 || name[0] != '.' || name[n - 7] != '.')
+		return 0;
+	for (size_t i = n - 6; i < n; i++)
+		if (!isalnum((unsigned char)name[i]))
+			return 0;
+	end = name + n - 7;   /* NAME ends here */
+	d = end - k;
+	if (whole && d != name + 1)
+		return 0;
+	for (size_t i = 0; i < k; i++)
+		if (shape[i] == '9' ? !isdigit((unsigned char)d[i]) : d[i] != shape[i])
+			return 0;
+	return 1;
+}
+
+long files_sweep(const char *dir, const char *shape, int whole)
+{
+	DIR *d = opendir(dir);
+	struct dirent *x;
+	long removed = 0;
+
+	if (!d)
+		return -1;
+	while ((x = readdir(d)) != NULL) {
+		char path[FILES_PATH_MAX];
+		struct stat st;
+
+		if (!stray_of(x->d_name, shape, whole))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, x->d_name) >= sizeof(path))
+			continue;
+		/* a regular file of ours only, never through a link */
+		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		if (unlink(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }

@@ -42,4 +42,11 @@ void files_out_abort(struct files_out *o);
  * with errno set. */
 int files_write_all(int fd, const void *data, size_t len);
 
+/* Remove from dir the temporaries of writes killed before their rename:
+ * .NAME.XXXXXX where NAME ends in shape (whole: NAME is shape; '9' in shape
+ * stands for any digit), regular files of this user only.  Call only under
+ * the lock of the one kind of run that writes such names.  The number
+ * removed, or -1 when dir cannot be read. */
+long files_sweep(const char *dir, const char *shape, int whole);
+
 #endif
