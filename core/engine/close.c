@@ -48,7 +48,7 @@ struct closer {
 	int accrual_pass;       /* month-end: the accounts only the accrual reaches */
 	struct chunk_counts n;  /* of the chunk being done */
 	long long n_accr_total;
-	long long book_accounts;  /* -1: not counted yet */
+	long long range_accounts; /* the accounts of the chunk's range */
 	FILE *state;            /* account_state rows of the accounts replayed */
 	FILE *spool;            /* the chunk's entries, until the stream ends */
 	int has_next_stored;    /* the account's next event in account_state */
@@ -581,16 +581,6 @@ static int pick_accounts(struct closer *c, long long *total)
 	long long naccounts;
 	int rc;
 
-	/* the book's size, once per worker */
-	if (c->book_accounts < 0) {
-		r = db_query(c->db, c->e, "SELECT count(*) FROM customers"
-			     " WHERE parent IS NULL AND program IS NOT NULL", 0, NULL);
-		if (!r)
-			return c->e->exit;
-		c->book_accounts = db_value(r) ? atoll(db_value(r)) : 0;
-		PQclear(r);
-	}
-	naccounts = c->book_accounts;
 
 	if (c->full)
 		rc = db_exec(c->db, c->e,
@@ -663,10 +653,20 @@ static int pick_accounts(struct closer *c, long long *total)
 	c->n.resumed = atoll(PQgetvalue(r, 0, PICK_RESUMED));
 	c->n_accr_total = atoll(PQgetvalue(r, 0, PICK_ACCRUAL));
 	PQclear(r);
-	/* A tenth or less of the accounts, or up to half of them when most
-	 * resume from a checkpoint (a month or two of facts each): by index;
-	 * more, and hashing whole tables is cheaper.  (A chunk of a large
-	 * close is a small part of the book.) */
+	/* A tenth or less of the accounts of its range, or up to half of them
+	 * when most resume from a checkpoint (a month or two of facts each):
+	 * by index; more, and hashing whole tables is cheaper (a close of much
+	 * of the book has few chunks, each of a wide range). */
+	{
+		r = db_query(c->db, c->e, "SELECT count(*) FROM customers"
+			     " WHERE parent IS NULL AND program IS NOT NULL AND" IN_CHUNK("customer"),
+			     0, NULL);
+		if (!r)
+			return c->e->exit;
+		naccounts = db_value(r) ? atoll(db_value(r)) : 0;
+		c->range_accounts = naccounts;
+		PQclear(r);
+	}
 	if ((*total * 10 <= naccounts ||
 	     (!c->full && *total * 2 <= naccounts && c->n.resumed * 2 >= *total)) &&
 	    ((rc = db_exec(c->db, c->e, "SET LOCAL enable_hashjoin = off", 0, NULL)) ||
@@ -769,7 +769,6 @@ struct closer *closer_new(PGconn *db, const struct close_job *job, struct err *e
 	c->month_end = job->month_end;
 	c->full = job->full;
 	c->period = c->job.period;
-	c->book_accounts = -1;
 	sbuf_init(&c->ckpt, (size_t)64 << 20);
 	sbuf_init(&c->staterow, (size_t)130 << 20);
 	c->sim = account_sim_new();
@@ -862,7 +861,7 @@ int closer_chunk(struct closer *c, const char *lo, const char *hi, struct progre
 		return rc;
 	if (c->month_end) {
 		/* many tiered accounts: hashing is right again */
-		if (c->n_accr_total * 10 > c->book_accounts &&
+		if (c->n_accr_total * 10 > c->range_accounts &&
 		    ((rc = db_exec(c->db, c->e, "SET LOCAL enable_hashjoin TO DEFAULT", 0, NULL)) ||
 		     (rc = db_exec(c->db, c->e, "SET LOCAL enable_mergejoin TO DEFAULT", 0, NULL))))
 			return rc;

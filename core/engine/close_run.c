@@ -37,7 +37,8 @@
 #include "sbuf.h"
 #include "text.h"
 
-#define CHUNK_MAX 5000      /* accounts per chunk, at most */
+#define CHUNK_MAX 5000      /* accounts per chunk, at most (a close of a small part
+			     * of the book) */
 #define CHUNK_MIN 16        /* and at least, when there are many workers */
 #define CHUNK_MIN_ONE 1000  /* or with one */
 #define REFUSALS_SHOWN 100000
@@ -347,7 +348,7 @@ static int plan(struct run *x)
 	char id[32], d[DATE_FMT_SIZE], per[32];
 	const char *p[3] = {id, d, per};
 	PGresult *r;
-	long long n, size;
+	long long n, book, size;
 	int rc;
 
 #define PLAN_KEYS \
@@ -365,21 +366,38 @@ static int plan(struct run *x)
 
 		if ((rc = db_exec(x->db, x->e, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL)))
 			return rc;
+		enum { K_KEYS, K_BOOK };
 		r = db_query(x->db, x->e,
-			     "WITH" PLAN_KEYS " SELECT count(*) FROM keys"
-			     " WHERE $1::bigint IS NOT NULL AND $3::text IS NOT NULL", 5, q);
+			     "WITH" PLAN_KEYS " SELECT count(*),"
+			     "       (SELECT count(*) FROM customers"
+			     "         WHERE parent IS NULL AND program IS NOT NULL)"
+			     "  FROM keys WHERE $1::bigint IS NOT NULL AND $3::text IS NOT NULL", 5, q);
 		if (!r)
 			return x->e->exit;
-		n = db_value(r) ? atoll(db_value(r)) : 0;
+		n = atoll(PQgetvalue(r, 0, K_KEYS));
+		book = atoll(PQgetvalue(r, 0, K_BOOK));
 		PQclear(r);
-		/* about eight chunks per worker, so that they end together and
-		 * `accrue worker` finds some to take; one worker: chunks of at
-		 * least CHUNK_MIN_ONE, since each costs a few queries of its own */
-		size = (n + 8LL * x->workers - 1) / (8LL * x->workers);
-		if (size < (x->workers > 1 ? CHUNK_MIN : CHUNK_MIN_ONE))
-			size = x->workers > 1 ? CHUNK_MIN : CHUNK_MIN_ONE;
-		if (size > CHUNK_MAX)
-			size = CHUNK_MAX;
+		if (n * 10 > book) {
+			/* Much of the book: each chunk hashes the tables whole
+			 * (its accounts are most of its range), so as few chunks
+			 * as keep the workers busy: one with one worker, two per
+			 * worker with more, so that a worker that joins finds some */
+			long long parts = x->workers > 1 ? 2LL * x->workers : 1;
+
+			size = (n + parts - 1) / parts;
+		} else {
+			/* A small part of it, read by index: about eight chunks
+			 * per worker, so that they end together and `accrue
+			 * worker` finds some to take; with one worker at least
+			 * CHUNK_MIN_ONE, since each costs a few queries of its own */
+			size = (n + 8LL * x->workers - 1) / (8LL * x->workers);
+			if (size < (x->workers > 1 ? CHUNK_MIN : CHUNK_MIN_ONE))
+				size = x->workers > 1 ? CHUNK_MIN : CHUNK_MIN_ONE;
+			if (size > CHUNK_MAX)
+				size = CHUNK_MAX;
+		}
+		if (size < 1)
+			size = 1;
 		snprintf(per, sizeof(per), "%lld", size);
 		q[2] = per;
 		if ((rc = db_exec(x->db, x->e,
