@@ -24,5 +24,6 @@ int cmd_verify(struct app *a, int argc, char **argv);
 int cmd_reconcile(struct app *a, int argc, char **argv);
 int cmd_report(struct app *a, int argc, char **argv);
 int cmd_worker(struct app *a, int argc, char **argv);
+int cmd_runs(struct app *a, int argc, char **argv);
 
 #endif

@@ -779,6 +779,8 @@ int cmd_import(struct app *a, int argc, char **argv)
 	};
 	const char *date = NULL;
 	date_t d = 0;
+
+	log_step("import");
 	int rc, opt, allow_future = 0;
 
 	if (app_wants_help(argc, argv)) {

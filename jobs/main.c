@@ -46,12 +46,13 @@ static const struct command commands[] = {
 	{"reconcile", cmd_reconcile,
 	 "reconcile --as-of DATE [--from DATE] [--format table|csv] [--out FILE]: the GL beside the ledger"},
 	{"verify", cmd_verify, "verify [--deep]: check every invariant of the books, read-only"},
+	{"runs", cmd_runs, "runs [--limit N] [--format table|csv]: recent runs, status, duration, counts"},
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: accrue [--db CONNINFO] [--config FILE] COMMAND ...\n"
+		"usage: accrue [--db CONNINFO] [--config FILE] [--quiet | --verbose] COMMAND ...\n"
 		"\n"
 		"Runs customer loyalty and reward programs on PostgreSQL.\n"
 		"\n"
@@ -63,7 +64,12 @@ static void usage(FILE *out)
 		"options:\n"
 		"  --db CONNINFO   PostgreSQL connection (else $ACCRUE_DB, else PG* variables)\n"
 		"  --config FILE   configuration (else $ACCRUE_CONFIG, else config/accrue.conf)\n"
+		"  --quiet         log errors only (no progress, no warnings)\n"
+		"  --verbose       log more: each chunk of a close, each worker\n"
 		"  -h, --help      this help; `accrue COMMAND --help` for a command's own\n"
+		"\n"
+		"Without a terminal, log lines on stderr are logfmt (ts=... level=... run=...\n"
+		"step=... msg=...); on a terminal, plain lines and a progress bar.\n"
 		"\n"
 		"exit status: 0 ok, 1 failure, 2 usage, 3 finished with exceptions,\n"
 		"65 bad input data, 69 database or mail server unavailable,\n"
@@ -103,6 +109,8 @@ int main(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
 	};
 	struct app a = {0};
@@ -127,6 +135,12 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return close_stdout(EXIT_OK);
+		case 'q':
+			log_set_level(LOG_ERROR);
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
 		default:
 			usage(stderr);
 			return EXIT_USAGE;

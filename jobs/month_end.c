@@ -126,6 +126,8 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 		struct err e = {0};
 		PGconn *db = app_db(a, &e);
 
+		log_step("report");
+
 		if (!db || month_report_write(a, db, first, NULL, written, &e)) {
 			app_fail(&e);
 			if (src == EXIT_OK)

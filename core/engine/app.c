@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
+
 #include "db.h"
 
 PGconn *app_db(struct app *a, struct err *e)
@@ -21,7 +23,7 @@ PGconn *app_db(struct app *a, struct err *e)
 
 int app_fail(const struct err *e)
 {
-	fprintf(stderr, "accrue: %s\n", e->msg);
+	log_failure(e->msg);
 	return e->exit ? e->exit : EXIT_FAIL;
 }
 

@@ -301,6 +301,9 @@ static int work_loop(PGconn *db, struct err *e, struct closer *w, const struct c
 		}
 		if (lost)
 			continue;
+		log_debug("chunk %d done: %lld accounts (%lld changed, %lld due, %lld from a "
+			  "checkpoint, %lld accrual only), %lld entries", k.no, n.accounts, n.changed,
+			  n.due, n.resumed, n.accrual_only, n.entries);
 		if (base)
 			*base += n.accounts + n.accrual_only;
 		if (nchunks)
@@ -418,7 +421,14 @@ static int plan(struct run *x)
 			return rc;
 	}
 #undef PLAN_KEYS
-	return db_exec(x->db, x->e, "COMMIT", 0, NULL);
+	if ((rc = db_exec(x->db, x->e, "COMMIT", 0, NULL)))
+		return rc;
+	if (n == 0)
+		log_info("planned: no account changed or due");
+	else
+		log_info("planned: %lld account%s to look at, in chunks of up to %lld, for %d "
+			 "worker%s", n, n == 1 ? "" : "s", size, x->workers, x->workers == 1 ? "" : "s");
+	return 0;
 }
 
 /* Fork a worker process: its own connection, chunks until none is left
@@ -441,6 +451,8 @@ static pid_t spawn(struct run *x)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(EXIT_FAIL);
+		log_context(x->job.run_id, "worker");
+		log_debug("worker process %ld started", (long)getpid());
 		/* the coordinator's connection is not ours to use or close */
 		db = db_connect(x->a->conninfo, &e);
 		if (!db)
@@ -525,6 +537,7 @@ static int drive(struct run *x)
 	w = closer_new(x->db, &x->job, x->e);
 	if (!w)
 		return err_set(x->e, EXIT_FAIL, "out of memory");
+	log_step("close");
 	progress_start(&pr, "daily close", planned);
 	if ((rc = run_progress(x, &done, &todo, &running, why, sizeof(why))))
 		goto out;
@@ -644,6 +657,7 @@ static int finish(struct run *x)
 	int rc;
 
 	enum { S_ACCOUNTS, S_CHANGED, S_DUE, S_RESUMED, S_ACCRUAL, S_WARNINGS, S_CHUNKS, S_TODO };
+	log_step("journals");
 	id_text(id, sizeof(id), x->job.run_id);
 	if (x->job.run_id && (rc = db_exec(x->db, x->e, "BEGIN", 0, NULL)))
 		return rc;
@@ -677,6 +691,11 @@ static int finish(struct run *x)
 	if ((rc = posting_finish(&x->post, x->job.run_id, memo)))
 		return rc;
 	x->journals = x->post.journals;
+	if (x->job.run_id && x->entries)
+		log_info("posting %lld entries in %lld journal%s", x->entries, x->journals,
+			 x->journals == 1 ? "" : "s");
+	else if (x->job.run_id)
+		log_info("nothing to post");
 	/* the refusals, listed once each, recorded by the first close that
 	 * refused them */
 	enum { F_PAYMENT, F_INVOICE, F_CUSTOMER, F_DATE, F_AMOUNT, F_REASON };
@@ -813,6 +832,7 @@ static int resume(struct run *x, long long run_id)
 
 	if ((rc = job_of_run(x->db, x->e, run_id, &x->job, status, sizeof(status))))
 		return rc;
+	log_context(run_id, "resume");
 	log_info("run %lld (%s) did not finish; finishing it first", run_id,
 		 what_of(&x->job, what, sizeof(what)));
 	me(who, sizeof(who));
@@ -990,6 +1010,7 @@ static int close_main(struct run *x, struct close_request *q)
 				     q->month_end ? first : NULL, &x->job.run_id)))
 			return rc;
 		id_text(id, sizeof(id), x->job.run_id);
+		log_context(x->job.run_id, "plan");
 		snprintf(nw, sizeof(nw), "%d", x->workers);
 		if ((rc = db_exec(x->db, x->e,
 				  "UPDATE runs SET full_replay = $2::boolean, workers = $3::integer"
@@ -1029,6 +1050,7 @@ int close_books(struct app *a, struct close_request *q)
 			app_fail(&e);
 	}
 	run_free(&x);
+	log_context(0, NULL);
 	return rc;
 }
 
@@ -1072,6 +1094,7 @@ int close_worker(struct app *a, long long run_id)
 		err_set(&e, EXIT_FAIL, "out of memory");
 		return app_fail(&e);
 	}
+	log_context(run_id, "worker");
 	log_info("worker: joining run %lld (%s)", run_id, what_of(&job, what, sizeof(what)));
 	if (!(rc = worker_session(db, &e, a->cfg.lease_seconds)))
 		rc = work_loop(db, &e, w, &job, a->cfg.lease_seconds, 0, NULL, NULL, &chunks, &accounts);

@@ -658,6 +658,7 @@ int mail_send(struct app *a, PGconn *db, struct err *e, long long run_id, int fl
 	sbuf_init(&m->scratch, MAIL_MESSAGE_MAX);
 
 	(void)run_id;  /* the caller's run: its row is the caller's to keep */
+	log_step("mail");
 	rc = lock_rc = mail_lock(db, e);
 	if (!rc && m->a->cfg.transport == MAIL_OUTBOX) {
 		/* the temporaries of a sender killed mid-write (only a sender,

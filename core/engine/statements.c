@@ -631,6 +631,7 @@ static int run(struct stmt_run *r)
 			     r->from == date_month_start(r->from) && r->to == date_month_end(r->from)
 			     ? period : NULL, &r->run_id)))
 		goto out;
+	log_context(r->run_id, "statements");
 
 	template_set_init(&r->tpl, template_dir());
 	statement_init(&r->st);

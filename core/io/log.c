@@ -2,11 +2,15 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 static const char *log_prog = "accrue";
 static int log_tty;
+static enum log_level log_max = LOG_INFO;
+static long long log_run;
+static char log_step_name[48];
 
 void log_init(const char *prog)
 {
@@ -14,24 +18,99 @@ void log_init(const char *prog)
 	log_tty = isatty(STDERR_FILENO);
 }
 
-__attribute__((format(printf, 2, 0)))
-static void log_line(const char *level, const char *fmt, va_list ap)
+void log_set_level(enum log_level level)
 {
+	log_max = level;
+}
+
+void log_context(long long run_id, const char *step)
+{
+	log_run = run_id;
+	log_step(step);
+}
+
+void log_step(const char *step)
+{
+	snprintf(log_step_name, sizeof(log_step_name), "%s", step ? step : "");
+}
+
+/* A logfmt value: bare when it can be, else quoted and escaped. */
+static void logfmt_value(FILE *f, const char *s)
+{
+	if (*s && !strpbrk(s, " =\"\\\t\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\r')
+			fputs("\\r", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+static void log_text(enum log_level level, const char *msg, int bare)
+{
+	if (level > log_max && level != LOG_ERROR)
+		return;
 	if (!log_tty) {
 		char ts[32];
 		time_t now = time(NULL);
 		struct tm tm;
 
-		localtime_r(&now, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(stderr, "%s %s: ", ts, log_prog);
-	} else {
-		fprintf(stderr, "%s: ", log_prog);
+		gmtime_r(&now, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		fprintf(stderr, "ts=%s level=%s", ts, level_names[level]);
+		if (log_run)
+			fprintf(stderr, " run=%lld", log_run);
+		if (log_step_name[0]) {
+			fputs(" step=", stderr);
+			logfmt_value(stderr, log_step_name);
+		}
+		fputs(" msg=", stderr);
+		logfmt_value(stderr, msg);
+		fputc('\n', stderr);
+		return;
 	}
-	if (level)
-		fprintf(stderr, "%s: ", level);
-	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "%s: ", log_prog);
+	if (!bare && level != LOG_INFO)
+		fprintf(stderr, "%s: ", level == LOG_WARN ? "warning" : level_names[level]);
+	fputs(msg, stderr);
 	fputc('\n', stderr);
+}
+
+__attribute__((format(printf, 2, 0)))
+static void log_line(enum log_level level, const char *fmt, va_list ap)
+{
+	char msg[4096];
+
+	if (level > log_max)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_text(level, msg, 0);
+}
+
+void log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_line(LOG_DEBUG, fmt, ap);
+	va_end(ap);
 }
 
 void log_info(const char *fmt, ...)
@@ -39,7 +118,7 @@ void log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_line(NULL, fmt, ap);
+	log_line(LOG_INFO, fmt, ap);
 	va_end(ap);
 }
 
@@ -48,7 +127,7 @@ void log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_line("warning", fmt, ap);
+	log_line(LOG_WARN, fmt, ap);
 	va_end(ap);
 }
 
@@ -57,8 +136,21 @@ void log_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_line("error", fmt, ap);
+	log_line(LOG_ERROR, fmt, ap);
 	va_end(ap);
+}
+
+void log_failure(const char *msg)
+{
+	log_text(LOG_ERROR, msg, 1);
+}
+
+static double now_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 void progress_start(struct progress *p, const char *what, int64_t total)
@@ -68,6 +160,7 @@ void progress_start(struct progress *p, const char *what, int64_t total)
 	p->done = 0;
 	p->last_shown = -1;
 	p->tty = isatty(STDERR_FILENO);
+	p->started = now_seconds();
 }
 
 void progress_update(struct progress *p, int64_t done)
@@ -75,17 +168,26 @@ void progress_update(struct progress *p, int64_t done)
 	int pct;
 
 	p->done = done;
-	if (p->total <= 0)
+	if (p->total <= 0 || log_max < LOG_INFO)
 		return;
 	pct = (int)(done * 100 / p->total);
 	if (pct == p->last_shown)
 		return;
 	if (p->tty) {
 		int bar = pct * 30 / 100;
+		double spent = now_seconds() - p->started;
+
 		fprintf(stderr, "\r%-24s [", p->what);
 		for (int i = 0; i < 30; i++)
 			fputc(i < bar ? '#' : ' ', stderr);
 		fprintf(stderr, "] %3d%%", pct);
+		/* the rate so far, and the time left at that rate */
+		if (done > 0 && spent >= 0.5) {
+			double rate = (double)done / spent;
+			long left = (long)((double)(p->total - done) / rate + 0.5);
+
+			fprintf(stderr, "  %8.0f/s  %ld:%02ld left ", rate, left / 60, left % 60);
+		}
 		fflush(stderr);
 	} else if (pct / 10 != p->last_shown / 10 || p->last_shown < 0) {
 		log_info("%s: %d%% (%lld of %lld)", p->what, pct,
@@ -96,6 +198,6 @@ void progress_update(struct progress *p, int64_t done)
 
 void progress_end(struct progress *p)
 {
-	if (p->tty && p->last_shown >= 0)
+	if (p->tty && p->last_shown >= 0 && log_max >= LOG_INFO)
 		fputc('\n', stderr);
 }
