@@ -730,17 +730,13 @@ static int save_state(struct closer *c)
 	 * after it, found by index; none left: nothing is due. */
 	if ((rc = db_exec(c->db, c->e,
 			  "UPDATE account_changes x SET from_date = f.next"
+			  /* (an account's documents and payments, its children's
+			   * too, carry it: read by its key) */
 			  "  FROM (SELECT a.account, least("
 			  "          (SELECT min(i.doc_date) FROM invoices i"
-			  "            WHERE i.customer = a.account AND i.doc_date > $1::date),"
-			  "          (SELECT min(i.doc_date) FROM customers k"
-			  "             JOIN invoices i ON i.customer = k.customer AND i.doc_date > $1::date"
-			  "            WHERE k.parent = a.account),"
+			  "            WHERE i.account = a.account AND i.doc_date > $1::date),"
 			  "          (SELECT min(y.pay_date) FROM payments y"
-			  "            WHERE y.customer = a.account AND y.pay_date > $1::date),"
-			  "          (SELECT min(y.pay_date) FROM customers k"
-			  "             JOIN payments y ON y.customer = k.customer AND y.pay_date > $1::date"
-			  "            WHERE k.parent = a.account),"
+			  "            WHERE y.account = a.account AND y.pay_date > $1::date),"
 			  "          (SELECT min(l.entry_date) FROM ledger l"
 			  "            WHERE l.account = a.account AND l.entry_date > $1::date"
 			  "              AND l.origin = 'manual')) AS next"
