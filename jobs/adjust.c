@@ -30,8 +30,11 @@
 
 static const char help[] =
 	"usage: accrue adjust add --customer N --amount X --reason TEXT [--reference REF] [--date D]\n"
-	"       accrue adjust expire-invoice --customer N --invoice I --invoice-date D --reason TEXT [--date D]\n"
-	"       accrue adjust reverse-expiry --customer N --invoice I --invoice-date D --reason TEXT [--date D]\n"
+	"                         [--allow-future]\n"
+	"       accrue adjust expire-invoice --customer N --invoice I --invoice-date D --reason TEXT\n"
+	"                                    [--date D] [--allow-future]\n"
+	"       accrue adjust reverse-expiry --customer N --invoice I --invoice-date D --reason TEXT\n"
+	"                                    [--date D] [--allow-future]\n"
 	"\n"
 	"Manual entries on a customer's reward account, each with its GL journal:\n"
 	"  add             add (or, negative, take away) usable units; the reference\n"

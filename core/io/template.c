@@ -6,11 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
+/* The source tree's templates/ ("" for none) and the install's templates
+ * relative to the installed binary's folder (CMakeLists.txt). */
 #ifndef ACCRUE_TEMPLATES_DIR
 #define ACCRUE_TEMPLATES_DIR "templates"
+#endif
+#ifndef ACCRUE_TEMPLATES_FROM_BIN
+#define ACCRUE_TEMPLATES_FROM_BIN "../share/accrue/templates"
 #endif
 
 #define TEMPLATE_VALUE_MAX (16 * 1024)   /* one value, several lines joined */
@@ -93,13 +100,49 @@ void template_dir_set(const char *dir)
 	templates_override = dir && *dir ? dir : NULL;
 }
 
+/* The installed templates: ACCRUE_TEMPLATES_FROM_BIN from the folder of
+ * the running binary (/proc/self/exe, so an installed tree may be moved),
+ * when that folder exists; else the source tree's, when the build named
+ * one; else the installed path all the same, for the message that says it
+ * is missing.  Worked out once. */
+static const char *template_default_dir(void)
+{
+	static char dir[TEMPLATE_PATH_SIZE];
+	static int done;
+	char exe[TEMPLATE_PATH_SIZE];
+	const char *source = ACCRUE_TEMPLATES_DIR;
+	struct stat st;
+	char *slash;
+	ssize_t n;
+
+	if (done)
+		return dir;
+	done = 1;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		if (slash && (size_t)snprintf(dir, sizeof(dir), "%s/%s", exe,
+					      ACCRUE_TEMPLATES_FROM_BIN) < sizeof(dir)) {
+			int installed = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+
+			if (installed || !*source)
+				return dir;
+		}
+	}
+	snprintf(dir, sizeof(dir), "%s", *source ? source : ACCRUE_TEMPLATES_FROM_BIN);
+	return dir;
+}
+
 const char *template_dir(void)
 {
 	const char *env = getenv("ACCRUE_TEMPLATES");
 
 	if (templates_override)
 		return templates_override;
-	return env && *env ? env : ACCRUE_TEMPLATES_DIR;
+	return env && *env ? env : template_default_dir();
 }
 
 /* ---- reading one file ---- */

@@ -8,8 +8,10 @@
  * a language with no file at all is English.  Adding a language is adding a
  * file: nothing in C names a language.
  *
- * The directory is $ACCRUE_TEMPLATES when set, else the templates/ folder of
- * the source tree the binary was built from (ACCRUE_TEMPLATES_DIR).
+ * The directory is the one the caller sets ([statements] templates_dir),
+ * else $ACCRUE_TEMPLATES, else the install's share/accrue/templates found
+ * from the running binary's folder, else (a binary run from its build
+ * folder) the templates/ folder of the source tree it was built from.
  *
  * A template owns its strings (template_free).  A template_set caches one
  * template per language for a run.
@@ -97,7 +99,8 @@ struct template {
 
 /* The directory templates are read from: the one set by
  * template_dir_set ([statements] templates_dir), else $ACCRUE_TEMPLATES,
- * else the source tree's. */
+ * else the install prefix's (from the binary's own folder), else the source
+ * tree's.  The returned string lives as long as the process. */
 const char *template_dir(void);
 void template_dir_set(const char *dir);
 
