@@ -12,10 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accrue_version.h"
 #include "app.h"
 #include "commands.h"
 #include "db.h"
 #include "log.h"
+#include "migrate.h"
 #include "template.h"
 
 struct command {
@@ -66,6 +68,7 @@ static void usage(FILE *out)
 		"  --config FILE   configuration (else $ACCRUE_CONFIG, else config/accrue.conf)\n"
 		"  --quiet         log errors only (no progress, no warnings)\n"
 		"  --verbose       log more: each chunk of a close, each worker\n"
+		"  --version       the version of accrue and of the schema it migrates to\n"
 		"  -h, --help      this help; `accrue COMMAND --help` for a command's own\n"
 		"\n"
 		"Without a terminal, log lines on stderr are logfmt (ts=... level=... run=...\n"
@@ -111,6 +114,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	struct app a = {0};
@@ -141,6 +145,9 @@ int main(int argc, char **argv)
 		case 'v':
 			log_set_level(LOG_DEBUG);
 			break;
+		case 'V':
+			printf("accrue %s (schema %d)\n", ACCRUE_VERSION, migrations_count);
+			return close_stdout(EXIT_OK);
 		default:
 			usage(stderr);
 			return EXIT_USAGE;
