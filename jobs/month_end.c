@@ -126,7 +126,7 @@ int cmd_month_end(struct app *a, int argc, char **argv)
 		struct err e = {0};
 		PGconn *db = app_db(a, &e);
 
-		log_step("report");
+		log_context(0, "report");
 
 		if (!db || month_report_write(a, db, first, NULL, written, &e)) {
 			app_fail(&e);

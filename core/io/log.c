@@ -63,7 +63,15 @@ static void logfmt_value(FILE *f, const char *s)
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
+static void log_text_t(enum log_level level, const char *msg, int bare, double elapsed);
+
 static void log_text(enum log_level level, const char *msg, int bare)
+{
+	log_text_t(level, msg, bare, -1);
+}
+
+/* elapsed >= 0: the seconds a step took, a field of its own */
+static void log_text_t(enum log_level level, const char *msg, int bare, double elapsed)
 {
 	if (level > log_max && level != LOG_ERROR)
 		return;
@@ -81,6 +89,8 @@ static void log_text(enum log_level level, const char *msg, int bare)
 			fputs(" step=", stderr);
 			logfmt_value(stderr, log_step_name);
 		}
+		if (elapsed >= 0)
+			fprintf(stderr, " elapsed=%.3fs", elapsed);
 		fputs(" msg=", stderr);
 		logfmt_value(stderr, msg);
 		fputc('\n', stderr);
@@ -189,15 +199,26 @@ void progress_update(struct progress *p, int64_t done)
 			fprintf(stderr, "  %8.0f/s  %ld:%02ld left ", rate, left / 60, left % 60);
 		}
 		fflush(stderr);
-	} else if (pct / 10 != p->last_shown / 10 || p->last_shown < 0) {
-		log_info("%s: %d%% (%lld of %lld)", p->what, pct,
-			 (long long)done, (long long)p->total);
 	}
 	p->last_shown = pct;
 }
 
+/* Without a terminal a step's progress is one line at its end (SPEC §8:
+ * one log line per step), with the time it took as a field. */
 void progress_end(struct progress *p)
 {
-	if (p->tty && p->last_shown >= 0 && log_max >= LOG_INFO)
-		fputc('\n', stderr);
+	if (log_max < LOG_INFO)
+		return;
+	if (p->tty) {
+		if (p->last_shown >= 0)
+			fputc('\n', stderr);
+		return;
+	}
+	if (p->total > 0) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s: %lld of %lld", p->what, (long long)p->done,
+			 (long long)p->total);
+		log_text_t(LOG_INFO, msg, 0, now_seconds() - p->started);
+	}
 }

@@ -6,7 +6,7 @@
  * unit, a pipe): one logfmt line per event, so that journalctl and log
  * shippers can parse it:
  *
- *   ts=2026-03-31T22:05:01Z level=info run=42 step=close msg="daily close: 50% (500 of 1000)"
+ *   ts=2026-03-31T22:05:01Z level=info run=42 step=close elapsed=3.104s msg="daily close: 1000 of 1000"
  *
  * run and step are the context the engine sets (log_context); a value with
  * a space, '=' or '"' is quoted, '"' and '\' escaped, a newline written \n.
@@ -34,7 +34,8 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * otherwise; never silenced. */
 void log_failure(const char *msg);
 
-/* Progress of one step: a bar on a terminal, a line per 10% otherwise. */
+/* Progress of one step: a bar on a terminal; otherwise one line at its
+ * end, with the time it took (elapsed=). */
 struct progress {
 	const char *what;
 	int64_t total;
