@@ -33,10 +33,12 @@ static const char help[] =
 	"exit status: 0 ok, 1 failure, 2 usage, 69 database unavailable\n";
 
 /* A run marked running is alive while a session holds its kind's advisory
- * lock (a close: LOCK_CLOSE; a statements run: LOCK_STATEMENTS_RUN; mail:
- * LOCK_MAIL); a bigint key is classid = its high half, objid = its low. */
+ * lock in this database (a close: LOCK_CLOSE; a statements run:
+ * LOCK_STATEMENTS_RUN; mail: LOCK_MAIL); a bigint key is classid = its high
+ * half, objid = its low. */
 #define HELD(KEY) \
 	"EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted" \
+	"        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())" \
 	"        AND l.objsubid = 1 AND l.classid = 0 AND l.objid = " KEY ")"
 
 static const char runs_sql[] =

@@ -51,6 +51,8 @@ int runs_lock(PGconn *db, struct err *e, const char *lock_key, const char *what)
 			     "       to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS')"
 			     "  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
 			     " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+			     "   AND l.database = (SELECT oid FROM pg_database"
+			     "                      WHERE datname = current_database())"
 			     "   AND l.classid = ($1::bigint >> 32)::oid"
 			     "   AND l.objid = ($1::bigint & 4294967295)::oid LIMIT 1", 1, key);
 		if (r && PQntuples(r) == 1) {
