@@ -120,10 +120,20 @@ int cmd_runs(struct app *a, int argc, char **argv)
 		return app_fail(&e);
 	}
 	for (int i = 0; i < PQntuples(r); i++) {
-		const char *cells[R_NCOLS];
-
-		for (int k = 0; k < R_NCOLS; k++)
-			cells[k] = PQgetvalue(r, i, k);
+		/* each column by its name in the query, into its place in the table */
+		const char *cells[R_NCOLS] = {
+			[R_RUN] = PQgetvalue(r, i, R_RUN),
+			[R_JOB] = PQgetvalue(r, i, R_JOB),
+			[R_DATE] = PQgetvalue(r, i, R_DATE),
+			[R_STATUS] = PQgetvalue(r, i, R_STATUS),
+			[R_STARTED] = PQgetvalue(r, i, R_STARTED),
+			[R_DURATION] = PQgetvalue(r, i, R_DURATION),
+			[R_ACCOUNTS] = PQgetvalue(r, i, R_ACCOUNTS),
+			[R_ENTRIES] = PQgetvalue(r, i, R_ENTRIES),
+			[R_WARNINGS] = PQgetvalue(r, i, R_WARNINGS),
+			[R_HOST] = PQgetvalue(r, i, R_HOST),
+			[R_PID] = PQgetvalue(r, i, R_PID),
+		};
 		if (table_row(&t, cells))
 			break;
 	}

@@ -63,15 +63,15 @@ static void logfmt_value(FILE *f, const char *s)
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
-static void log_text_t(enum log_level level, const char *msg, int bare, double elapsed);
+static void log_text_t(enum log_level level, const char *msg, int bare, int64_t elapsed_ms);
 
 static void log_text(enum log_level level, const char *msg, int bare)
 {
 	log_text_t(level, msg, bare, -1);
 }
 
-/* elapsed >= 0: the seconds a step took, a field of its own */
-static void log_text_t(enum log_level level, const char *msg, int bare, double elapsed)
+/* elapsed_ms >= 0: the milliseconds a step took, a field of its own */
+static void log_text_t(enum log_level level, const char *msg, int bare, int64_t elapsed_ms)
 {
 	if (level > log_max && level != LOG_ERROR)
 		return;
@@ -89,8 +89,9 @@ static void log_text_t(enum log_level level, const char *msg, int bare, double e
 			fputs(" step=", stderr);
 			logfmt_value(stderr, log_step_name);
 		}
-		if (elapsed >= 0)
-			fprintf(stderr, " elapsed=%.3fs", elapsed);
+		if (elapsed_ms >= 0)
+			fprintf(stderr, " elapsed=%lld.%03llds", (long long)(elapsed_ms / 1000),
+				(long long)(elapsed_ms % 1000));
 		fputs(" msg=", stderr);
 		logfmt_value(stderr, msg);
 		fputc('\n', stderr);
@@ -155,12 +156,14 @@ void log_failure(const char *msg)
 	log_text(LOG_ERROR, msg, 1);
 }
 
-static double now_seconds(void)
+/* Milliseconds on the monotonic clock: whole numbers, like every figure
+ * accrue prints. */
+static int64_t now_ms(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 void progress_start(struct progress *p, const char *what, int64_t total)
@@ -170,7 +173,7 @@ void progress_start(struct progress *p, const char *what, int64_t total)
 	p->done = 0;
 	p->last_shown = -1;
 	p->tty = isatty(STDERR_FILENO);
-	p->started = now_seconds();
+	p->started_ms = now_ms();
 }
 
 void progress_update(struct progress *p, int64_t done)
@@ -185,18 +188,19 @@ void progress_update(struct progress *p, int64_t done)
 		return;
 	if (p->tty) {
 		int bar = pct * 30 / 100;
-		double spent = now_seconds() - p->started;
+		int64_t spent = now_ms() - p->started_ms;
 
 		fprintf(stderr, "\r%-24s [", p->what);
 		for (int i = 0; i < 30; i++)
 			fputc(i < bar ? '#' : ' ', stderr);
 		fprintf(stderr, "] %3d%%", pct);
-		/* the rate so far, and the time left at that rate */
-		if (done > 0 && spent >= 0.5) {
-			double rate = (double)done / spent;
-			long left = (long)((double)(p->total - done) / rate + 0.5);
+		/* the rate so far, and the time left at that rate, in whole
+		 * numbers (128-bit products: no overflow whatever the counts) */
+		if (done > 0 && spent >= 500) {
+			long long rate = (long long)((__int128)done * 1000 / spent);
+			long long left = (long long)(((__int128)(p->total - done) * spent / done + 500) / 1000);
 
-			fprintf(stderr, "  %8.0f/s  %ld:%02ld left ", rate, left / 60, left % 60);
+			fprintf(stderr, "  %8lld/s  %lld:%02lld left ", rate, left / 60, left % 60);
 		}
 		fflush(stderr);
 	}
@@ -219,6 +223,6 @@ void progress_end(struct progress *p)
 
 		snprintf(msg, sizeof(msg), "%s: %lld of %lld", p->what, (long long)p->done,
 			 (long long)p->total);
-		log_text_t(LOG_INFO, msg, 0, now_seconds() - p->started);
+		log_text_t(LOG_INFO, msg, 0, now_ms() - p->started_ms);
 	}
 }

@@ -42,7 +42,7 @@ struct progress {
 	int64_t done;
 	int last_shown;  /* percent last shown */
 	int tty;
-	double started;  /* seconds (monotonic) */
+	int64_t started_ms;  /* milliseconds (monotonic clock) */
 };
 
 void progress_start(struct progress *p, const char *what, int64_t total);
