@@ -39,9 +39,10 @@ struct inv {
 	int state;
 	int64_t forfeited;      /* usable units of its lots expired or lost */
 	int exempt;             /* expiry reversed: no automatic expiry */
-	int has_paid;
-	date_t paid;            /* paid in full */
-	int reward_touched;
+	int has_paid;           /* paid in full now (as far as the replay stands) */
+	date_t paid;            /* since this day */
+	int reward_touched;     /* a live reward allocation on that day */
+	int reward_expired;     /* expired "paid with reward units" */
 	int had_close_earn;     /* the ledger holds close earnings for it */
 	int has_cancel;
 	date_t cancel;          /* date of the cancellation reversal */
@@ -52,9 +53,19 @@ struct inv {
 
 enum ev_type {
 	EV_EARN, EV_CREDIT, EV_CANCEL, EV_PAID, EV_DEADLINE, EV_FACT, EV_REDEEM, EV_ACCRUAL,
+	EV_UNREDEEM,
 };
 
-static const int ev_prio[] = {2, 2, 2, 3, 3, 4, 5, 4};
+static const int ev_prio[] = {2, 2, 2, 3, 3, 4, 5, 4, 5};
+
+/* EV_PAID's ref: how the invoice's payment stands from that day. */
+enum {
+	PS_FULL = 1,            /* paid in full */
+	PS_REWARD = 2,          /* a live reward allocation among its allocations */
+	PS_REWARD_REVERSED = 4, /* a reward allocation of it reversed that day */
+	PS_AGAIN = 8,           /* paid in full still: settle it now (an expiry
+				 * reversed by hand) */
+};
 
 struct event {
 	date_t date;
@@ -346,8 +357,10 @@ static void lot_expired(void *ctx, const struct lot *l)
 					  expiring_note);
 	int di = find_doc(s, l->document);
 
-	/* an invoice's forfeited units can no longer be clawed back */
-	if (di >= 0 && s->doc_inv[di] >= 0)
+	/* an invoice's forfeited units can no longer be clawed back (one
+	 * back in pending since a payment reversal holds its units there:
+	 * what is left of its old lot is no longer its own) */
+	if (di >= 0 && s->doc_inv[di] >= 0 && s->invs[s->doc_inv[di]].state != ST_PENDING)
 		s->invs[s->doc_inv[di]].forfeited += l->units;
 	if (!e)
 		return;
@@ -369,6 +382,15 @@ static int64_t add_checked(struct account_sim *s, int64_t a, int64_t b)
 }
 
 /* -- the rules --------------------------------------------------------------- */
+
+/* The units an invoice holds: pending while pending, usable once vested.
+ * Its earning less what expired of its lots: only an invoice that vested
+ * and went back to pending on a payment reversal has lost any while it
+ * holds them in pending. */
+static int64_t held(const struct inv *v)
+{
+	return v->earned > v->forfeited ? v->earned - v->forfeited : 0;
+}
 
 /* Units an invoice earns on an eligible amount with its tier (SPEC §3). */
 static int64_t inv_units(const struct inv *v, int64_t eligible)
@@ -393,7 +415,7 @@ static void lose_everything(struct account_sim *s, date_t day)
 
 		if (v->state != ST_PENDING)
 			continue;
-		post(s, K_EXPIRE, day, d->number, d->customer, note, -v->earned, 0, NULL);
+		post(s, K_EXPIRE, day, d->number, d->customer, note, -held(v), 0, NULL);
 		v->state = ST_LOST;
 	}
 	expiring_day = day;
@@ -460,8 +482,8 @@ static void on_credit(struct account_sim *s, struct inv *v, const struct acct_do
 	delta = now - v->earned;
 	/* after vesting, units already expired or lost stay forfeited: a
 	 * clawback takes at most what is left of the earning */
-	if (v->state == ST_VESTED && delta < 0 && -delta > v->earned - v->forfeited)
-		delta = -(v->earned - v->forfeited > 0 ? v->earned - v->forfeited : 0);
+	if (delta < 0 && -delta > held(v))
+		delta = -held(v);
 	v->earned += delta;
 	snprintf(note, sizeof(note), "credit note %s", cn->number);
 	if (v->state == ST_PENDING)
@@ -475,30 +497,85 @@ static void on_cancel(struct account_sim *s, struct inv *v, date_t day)
 	const struct acct_doc *d = &s->in->docs[v->doc];
 
 	if (v->state == ST_PENDING)
-		post(s, K_EARN, day, d->number, d->customer, "cancelled", -v->earned, 0, v);
-	else if (v->state == ST_VESTED && v->earned > v->forfeited)
-		post(s, K_EARN, day, d->number, d->customer, "cancelled", 0,
-		     -(v->earned - v->forfeited), v);
+		post(s, K_EARN, day, d->number, d->customer, "cancelled", -held(v), 0, v);
+	else if (v->state == ST_VESTED && held(v) > 0)
+		post(s, K_EARN, day, d->number, d->customer, "cancelled", 0, -held(v), v);
 	v->state = ST_CANCELLED;
 }
 
-/* Vesting on payment (SPEC §4). */
-static void on_paid(struct account_sim *s, struct inv *v, date_t day)
+/* Paid in full on `day` while pending (SPEC §4): vests when in time, or
+ * whenever for an invoice whose expiry was reversed by hand; expires when
+ * a reward allocation helped pay it. */
+static void settle_paid(struct account_sim *s, struct inv *v, date_t day)
 {
 	const struct acct_doc *d = &s->in->docs[v->doc];
 	int n = s->in->program->max_payment_days;
 
 	if (v->state != ST_PENDING)
 		return;
-	/* an invoice whose expiry was reversed vests whenever paid in full */
 	if (v->reward_touched && !v->exempt) {
 		post(s, K_EXPIRE, day, d->number, d->customer, "paid with reward units",
-		     -v->earned, 0, NULL);
+		     -held(v), 0, NULL);
 		v->state = ST_EXPIRED;
-	} else if (v->exempt || v->paid <= d->date + n) {
-		post(s, K_VEST, day, d->number, d->customer, "paid in full", -v->earned,
-		     v->earned, NULL);
+		v->reward_expired = 1;
+	} else if (v->exempt || day <= d->date + n) {
+		post(s, K_VEST, day, d->number, d->customer, "paid in full", -held(v), held(v), NULL);
 		v->state = ST_VESTED;
+	}
+}
+
+/* Back in pending on a payment reversal: past its payment window already
+ * (and not exempt), it expires the same day. */
+static void reversed_to_pending(struct account_sim *s, struct inv *v, date_t day)
+{
+	const struct acct_doc *d = &s->in->docs[v->doc];
+	int n = s->in->program->max_payment_days;
+	char note[ACCT_NOTE];
+
+	v->state = ST_PENDING;
+	if (v->exempt || day <= d->date + n)
+		return;
+	snprintf(note, sizeof(note), "payment reversed after %d days", n);
+	post(s, K_EXPIRE, day, d->number, d->customer, note, -held(v), 0, NULL);
+	v->state = ST_EXPIRED;
+}
+
+/* How the invoice's payment stands from `day` (PS_ flags), as the walk of
+ * its allocations and reversals in setup_events found it (SPEC §4). */
+static void on_paid(struct account_sim *s, struct inv *v, date_t day, int flags)
+{
+	const struct acct_doc *d = &s->in->docs[v->doc];
+	int full = flags & PS_FULL, was_full = v->has_paid;
+	int reward_gone = (flags & PS_REWARD_REVERSED) && !(flags & PS_REWARD);
+
+	v->has_paid = full;
+	if (full && !was_full) {
+		v->paid = day;
+		v->reward_touched = (flags & PS_REWARD) != 0;
+		settle_paid(s, v, day);
+		return;
+	}
+	if (full && (flags & PS_AGAIN)) {
+		settle_paid(s, v, day);
+		return;
+	}
+	if (reward_gone)
+		v->reward_touched = 0;
+	if (v->state == ST_VESTED && !full && s->in->program->on_payment) {
+		/* vested, no longer paid in full: the vesting undone */
+		post(s, K_VEST, day, d->number, d->customer, "payment reversed", held(v), -held(v),
+		     NULL);
+		reversed_to_pending(s, v, day);
+	} else if (v->state == ST_EXPIRED && v->reward_expired && reward_gone) {
+		/* expired because reward units paid it, and those are taken back */
+		post(s, K_REVERSE_EXPIRY, day, d->number, d->customer, "payment reversed", held(v),
+		     0, NULL);
+		v->state = ST_PENDING;
+		v->reward_expired = 0;
+		if (full)
+			settle_paid(s, v, day);
+		if (v->state == ST_PENDING)
+			reversed_to_pending(s, v, day);
 	}
 }
 
@@ -510,7 +587,7 @@ static void on_deadline(struct account_sim *s, struct inv *v, date_t day)
 	if (v->state != ST_PENDING || v->exempt)
 		return;
 	snprintf(note, sizeof(note), "not paid within %d days", s->in->program->max_payment_days);
-	post(s, K_EXPIRE, day, d->number, d->customer, note, -v->earned, 0, NULL);
+	post(s, K_EXPIRE, day, d->number, d->customer, note, -held(v), 0, NULL);
 	v->state = ST_EXPIRED;
 }
 
@@ -547,11 +624,12 @@ static void on_fact(struct account_sim *s, const struct acct_entry *f, date_t da
 		} else if (f->kind == K_REVERSE_EXPIRY && is_manual_doc(f->document, ACCT_DOC_REVERSAL)) {
 			v->state = ST_PENDING;
 			v->exempt = 1;
+			v->reward_expired = 0;
 			/* vests when paid in full, dated the later of the payment
-			 * and the reversal */
+			 * and the reversal: now when paid in full already, else
+			 * on the day it is (an event to come) */
 			if (v->has_paid)
-				ev_push(s, EV_PAID, v->paid > day ? v->paid : day,
-					(int)(v - s->invs), 0);
+				ev_push(s, EV_PAID, day, (int)(v - s->invs), PS_FULL | PS_AGAIN);
 		}
 	}
 }
@@ -583,14 +661,25 @@ static int redeemed_before(const struct account_sim *s, const struct acct_alloc 
 	return 0;
 }
 
-/* A `reward` allocation redeems amount / unit_value units from usable. */
-static void on_redeem(struct account_sim *s, const struct acct_alloc *a)
+/* An allocation reversed on or before the business date. */
+static int alloc_reversed(const struct acct_input *in, const struct acct_alloc *a)
+{
+	return a->has_reversed && a->reversed_on <= in->as_of;
+}
+
+/* A `reward` allocation redeems amount / unit_value units from usable.  A
+ * reversed one that posts comes back on its reversal day (EV_UNREDEEM); a
+ * reversed one that would be refused is no longer tried (SPEC §6). */
+static void on_redeem(struct account_sim *s, int ref)
 {
 	const struct acct_input *in = s->in;
+	const struct acct_alloc *a = &in->allocs[ref];
 	int64_t units = units_for_cents(a->amount_cents, in->program->unit_value_cents);
 	char why[256], note[ACCT_NOTE];
 
 	if (strcmp(a->customer, in->account) != 0) {
+		if (alloc_reversed(in, a))
+			return;
 		snprintf(why, sizeof(why), "only the parent account can redeem: %s is a child of %s",
 			 a->customer, in->account);
 		s->refused++;
@@ -604,6 +693,9 @@ static void on_redeem(struct account_sim *s, const struct acct_alloc *a)
 		snprintf(note, sizeof(note), "on account");
 	if (units > s->usable_bal && !redeemed_before(s, a, note)) {
 		char need[MONEY_FMT_SIZE], have[MONEY_FMT_SIZE];
+
+		if (alloc_reversed(in, a))
+			return;
 		snprintf(why, sizeof(why), "%s units are beyond the usable balance of %s",
 			 decimal_format(units, 2, need), decimal_format(s->usable_bal, 2, have));
 		s->refused++;
@@ -612,6 +704,18 @@ static void on_redeem(struct account_sim *s, const struct acct_alloc *a)
 		return;
 	}
 	post(s, K_REDEEM, a->date, a->payment, a->customer, note, 0, -units, NULL);
+	if (alloc_reversed(in, a))
+		ev_push(s, EV_UNREDEEM, a->reversed_on, -1, ref);
+}
+
+/* A posted redemption whose allocation is reversed: its units come back
+ * on the reversal day as a new lot (GL: receivable to liability). */
+static void on_unredeem(struct account_sim *s, int ref, date_t day)
+{
+	const struct acct_alloc *a = &s->in->allocs[ref];
+	int64_t units = units_for_cents(a->amount_cents, s->in->program->unit_value_cents);
+
+	post(s, K_REDEEM, day, a->payment, a->customer, "redemption reversed", 0, units, NULL);
 }
 
 /* Month-end (SPEC §3 ytd_tiered, month_tiered): the year's target from the
@@ -825,13 +929,17 @@ static int setup_invoices(struct account_sim *s)
 	return 0;
 }
 
+/* One change to what an invoice has received: an allocation from its date
+ * (+1 live), its reversal (−1), or a credit note. */
 struct pay_ev {
 	int inv;
 	date_t date;
 	int64_t paid, credit;
+	int live, reward;       /* +1, −1 or 0 */
+	int reward_reversed;
+	int flags;              /* the walk's result: EV_PAID's PS_ flags */
 	long seq;
 };
-
 static int pay_ev_cmp(const void *x, const void *y)
 {
 	const struct pay_ev *a = x, *b = y;
@@ -878,13 +986,25 @@ static void setup_events(struct account_sim *s)
 		ev_push(s, EV_CREDIT, cn->date < in->docs[di].date ? in->docs[di].date : cn->date,
 			s->doc_inv[di], (int)i);
 	}
-	/* Paid in full: the first day on which its allocations (of any method)
-	 * reach its total minus its credit notes, each counted from its own
-	 * date, so that a later credit note cannot unpay an invoice. */
+	/* Paid in full: the days on which its live allocations (of any
+	 * method), each counted from its own date to the day before its
+	 * reversal, reach its total minus its credit notes, so that a later
+	 * credit note cannot unpay an invoice but a reversed payment can
+	 * (SPEC §4).  Each change of that is an EV_PAID event. */
 	{
 		struct pay_ev *pe = NULL;
-		size_t npe = 0, cappe = 0;
+		size_t npe = 0, cappe = 0, nps;
 
+#define PE_ADD(...) do { \
+		if (mem_grow((void **)&pe, &cappe, npe + 1, sizeof(*pe))) { \
+			s->oom = 1; \
+			free(pe); \
+			return; \
+		} \
+		pe[npe] = (struct pay_ev){__VA_ARGS__}; \
+		pe[npe].seq = (long)npe; \
+		npe++; \
+	} while (0)
 		for (size_t i = 0; i < in->nallocs + in->ndocs; i++) {
 			int di, vi, is_alloc = i < in->nallocs;
 			const char *target;
@@ -899,17 +1019,22 @@ static void setup_events(struct account_sim *s)
 			}
 			if (!target[0] || (di = find_doc(s, target)) < 0 || (vi = s->doc_inv[di]) < 0)
 				continue;
-			if (mem_grow((void **)&pe, &cappe, npe + 1, sizeof(*pe))) {
-				s->oom = 1;
-				free(pe);
-				return;
+			if (!is_alloc) {
+				const struct acct_doc *cn = &in->docs[i - in->nallocs];
+
+				PE_ADD(.inv = vi, .date = cn->date, .credit = cn->total_cents);
+				continue;
 			}
-			pe[npe].inv = vi;
-			pe[npe].date = is_alloc ? in->allocs[i].date : in->docs[i - in->nallocs].date;
-			pe[npe].paid = is_alloc ? in->allocs[i].amount_cents : 0;
-			pe[npe].credit = is_alloc ? 0 : in->docs[i - in->nallocs].total_cents;
-			pe[npe].seq = (long)npe;
-			npe++;
+			{
+				const struct acct_alloc *a = &in->allocs[i];
+
+				PE_ADD(.inv = vi, .date = a->date, .paid = a->amount_cents,
+				       .live = a->amount_cents > 0, .reward = a->reward);
+				if (alloc_reversed(in, a))
+					PE_ADD(.inv = vi, .date = a->reversed_on, .paid = -a->amount_cents,
+					       .live = -(a->amount_cents > 0), .reward = -a->reward,
+					       .reward_reversed = a->reward);
+			}
 		}
 		/* a checkpoint's invoice not yet paid in full: what was paid
 		 * and credited through its day */
@@ -918,63 +1043,70 @@ static void setup_events(struct account_sim *s)
 
 			if (k->has_paid || (!k->paid_cents && !k->credit_cents) || s->doc_inv[i] < 0)
 				continue;
-			if (mem_grow((void **)&pe, &cappe, npe + 1, sizeof(*pe))) {
-				s->oom = 1;
-				free(pe);
-				return;
-			}
-			pe[npe] = (struct pay_ev){s->doc_inv[i], s->ck_day, k->paid_cents,
-						  k->credit_cents, (long)npe};
-			npe++;
+			PE_ADD(.inv = s->doc_inv[i], .date = s->ck_day, .paid = k->paid_cents,
+			       .credit = k->credit_cents, .live = k->paid_cents > 0,
+			       .reward = k->reward != 0);
 		}
+#undef PE_ADD
 		if (npe)
 			qsort(pe, npe, sizeof(*pe), pay_ev_cmp);
+		nps = 0;
 		for (size_t i = 0; i < npe;) {
 			int vi = pe[i].inv;
 			struct inv *v = &s->invs[vi];
 			int64_t total = in->docs[v->doc].total_cents, paid = 0, credit = 0;
-			int any = 0;
+			int live = 0, reward = 0, full = 0, had_reward = 0;
 
+			if (v->has_paid) {
+				/* paid in full by a checkpoint's day: what it was paid
+				 * then is never reversed later (no checkpoint passes
+				 * an allocation reversed after it) */
+				for (; i < npe && pe[i].inv == vi; i++)
+					;
+				continue;
+			}
 			for (; i < npe && pe[i].inv == vi;) {
 				date_t day = pe[i].date;
+				int rr = 0, now;
 
 				for (; i < npe && pe[i].inv == vi && pe[i].date == day; i++) {
 					paid += pe[i].paid;
 					credit += pe[i].credit;
-					any |= pe[i].paid > 0;
+					live += pe[i].live;
+					reward += pe[i].reward;
+					rr |= pe[i].reward_reversed;
 				}
-				if (!v->has_paid && any && paid >= total - credit) {
-					v->has_paid = 1;
-					v->paid = day;
+				now = live > 0 && paid >= total - credit;
+				if (now != full || (now && rr && had_reward && reward == 0)) {
+					/* kept in pe (behind i) to be pushed invoice
+					 * by invoice below, each before its deadline */
+					pe[nps++] = (struct pay_ev){.inv = vi, .date = day,
+						.flags = (now ? PS_FULL : 0) | (reward > 0 ? PS_REWARD : 0) |
+							 (rr ? PS_REWARD_REVERSED : 0)};
 				}
+				full = now;
+				had_reward = reward > 0;
+			}
+		}
+		if (p->on_payment) {
+			size_t k = 0;
+
+			for (size_t i = 0; i < s->ninvs; i++) {
+				struct inv *v = &s->invs[i];
+				const struct acct_doc *d = &in->docs[v->doc];
+				date_t deadline = d->date + p->max_payment_days + 1;
+
+				for (; k < nps && pe[k].inv < (int)i; k++)
+					;
+				if (d->cancelled && !v->had_close_earn)
+					continue;
+				for (; k < nps && pe[k].inv == (int)i; k++)
+					ev_push(s, EV_PAID, pe[k].date, (int)i, pe[k].flags);
+				if (deadline <= in->as_of)
+					ev_push(s, EV_DEADLINE, deadline, (int)i, v->doc);
 			}
 		}
 		free(pe);
-		for (size_t i = 0; i < in->nallocs; i++) {
-			const struct acct_alloc *a = &in->allocs[i];
-			int di = a->invoice[0] ? find_doc(s, a->invoice) : -1;
-			int vi = di >= 0 ? s->doc_inv[di] : -1;
-
-			if (vi >= 0 && a->reward && s->invs[vi].has_paid && a->date <= s->invs[vi].paid)
-				s->invs[vi].reward_touched = 1;
-		}
-		for (size_t i = 0; i < s->nsynth; i++)
-			if (s->doc_inv[i] >= 0 && s->ck[i].reward && s->invs[s->doc_inv[i]].has_paid)
-				s->invs[s->doc_inv[i]].reward_touched = 1;
-	}
-	if (p->on_payment) {
-		for (size_t i = 0; i < s->ninvs; i++) {
-			struct inv *v = &s->invs[i];
-			const struct acct_doc *d = &in->docs[v->doc];
-			date_t deadline = d->date + p->max_payment_days + 1;
-
-			if (d->cancelled && !v->had_close_earn)
-				continue;
-			if (v->has_paid)
-				ev_push(s, EV_PAID, v->paid, (int)i, v->doc);
-			if (deadline <= in->as_of)
-				ev_push(s, EV_DEADLINE, deadline, (int)i, v->doc);
-		}
 	}
 	for (size_t i = 0; i < in->nentries; i++)
 		if (!in->entries[i].by_close)
@@ -1360,6 +1492,10 @@ static void ck_take(struct account_sim *s, date_t day)
 		const struct acct_alloc *a = &in->allocs[k];
 		int di = a->invoice[0] && a->date <= day ? find_doc(s, a->invoice) : -1;
 
+		/* (one reversed after the day keeps the replay from taking a
+		 * checkpoint at all: account_close) */
+		if (a->has_reversed && a->reversed_on <= day)
+			continue;
 		if (di >= 0 && s->doc_inv[di] >= 0) {
 			s->invs[s->doc_inv[di]].ck_paid += a->amount_cents;
 			s->invs[s->doc_inv[di]].ck_reward |= a->reward;
@@ -1489,6 +1625,13 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 	s->snap_day = in->as_of - (in->checkpoint_lag > 0 ? in->checkpoint_lag : ACCT_CHECKPOINT_LAG);
 	s->want_snap = earning_rule_of(in->program->earning)->per_invoice && !in->accrual_only &&
 		       (!s->resumed || s->snap_day > s->ck_day);
+	/* A checkpoint holds what was paid through its day: none is taken
+	 * where an allocation of that day or before is reversed after it (a
+	 * reversal known in advance, dated after the business date, too). */
+	for (size_t i = 0; s->want_snap && i < in->nallocs; i++)
+		if (in->allocs[i].has_reversed && in->allocs[i].date <= s->snap_day &&
+		    in->allocs[i].reversed_on > s->snap_day)
+			s->want_snap = 0;
 	if (setup_invoices(s) || stored_entries(s))
 		return -1;
 	if (in->accrual_only) {
@@ -1535,7 +1678,7 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 			on_cancel(s, v, ev.date);
 			break;
 		case EV_PAID:
-			on_paid(s, v, ev.date);
+			on_paid(s, v, ev.date, ev.ref);
 			break;
 		case EV_DEADLINE:
 			on_deadline(s, v, ev.date);
@@ -1544,7 +1687,10 @@ int account_close(struct account_sim *s, const struct acct_input *in,
 			on_fact(s, &in->entries[ev.ref], ev.date);
 			break;
 		case EV_REDEEM:
-			on_redeem(s, &in->allocs[ev.ref]);
+			on_redeem(s, ev.ref);
+			break;
+		case EV_UNREDEEM:
+			on_unredeem(s, ev.ref, ev.date);
 			break;
 		case EV_ACCRUAL:
 			on_accrual(s, ev.date);
@@ -1605,6 +1751,10 @@ static void find_next_event(struct account_sim *s)
 			if (v->state == ST_PENDING && !v->exempt)
 				CONSIDER(in->docs[v->doc].date + p->max_payment_days + 1);
 		}
+		/* a reversal known in advance takes effect on its day */
+		for (size_t i = 0; i < in->nallocs; i++)
+			if (in->allocs[i].has_reversed && in->allocs[i].reversed_on > in->as_of)
+				CONSIDER(in->allocs[i].reversed_on);
 	}
 #undef CONSIDER
 	/* an event already passed (a month-end replaying an earlier day than

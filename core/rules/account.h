@@ -25,9 +25,21 @@
  * Same-day order (a redemption can use the same day's vesting):
  *   1. inactivity loss and lot expiry dated that day
  *   2. earnings, credit notes, cancellations
- *   3. vesting and invoice expiry on payment or after the payment window
+ *   3. vesting and invoice expiry on payment or after the payment window,
+ *      and their undoing when a reversed allocation unpays the invoice
  *   4. manual entries and accruals
- *   5. redemptions
+ *   5. redemptions, then reversed redemptions returned
+ *
+ * Payment reversals (SPEC §4): an invoice is paid in full on the days its
+ * live allocations (each from its date to the day before its reversal)
+ * reach its total less its credit notes.  A vested invoice no longer paid
+ * in full goes back to pending ("payment reversed"), an expiry "paid with
+ * reward units" whose reward allocation is reversed is itself reversed;
+ * either way the invoice then vests again when paid in full in time, or
+ * expires at its deadline (on the reversal day itself, "payment reversed
+ * after N days", when that is already past).  A posted redemption whose
+ * allocation is reversed comes back as a new lot ("redemption reversed");
+ * a refused one is no longer tried.
  */
 #ifndef ACCRUE_ACCOUNT_H
 #define ACCRUE_ACCOUNT_H
@@ -82,7 +94,10 @@ struct acct_doc {
 				   * (SQL's against_no_points): no sales */
 };
 
-/* A payment allocation of the account, dated on or before the business date. */
+/* A payment allocation of the account, dated on or before the business date.
+ * A reversed one (SPEC §2, §4: a bounced cheque, a misapplied payment, a
+ * withdrawn reward payment) counts from its date to the day before
+ * reversed_on; a reversal dated after the business date is not yet one. */
 struct acct_alloc {
 	char payment[ACCT_KEY];
 	char invoice[ACCT_KEY];   /* "" on account */
@@ -90,6 +105,8 @@ struct acct_alloc {
 	date_t date;
 	int64_t amount_cents;
 	int reward;
+	int has_reversed;
+	date_t reversed_on;       /* >= date */
 };
 
 /* A ledger entry: existing ones come in, new ones go out. */

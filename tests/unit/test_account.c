@@ -44,6 +44,7 @@ struct fx {
 	int has_cap;
 	date_t cap;
 	int lag;                /* checkpoint lag, 0: the default */
+	int reversals;          /* resumed_season: the season with reversals */
 	struct account_sim *sim;
 
 	/* what the last run emitted */
@@ -1338,13 +1339,18 @@ static int marked_before(const struct fx *f, date_t d, const char *ck)
 	return 0;
 }
 
+static void season_reversed(struct fx *f);
+
 static void resumed_season(struct fx *f, int refusals, int lag, const char *cancel_on)
 {
 	char *ck = NULL, day[DATE_FMT_SIZE];
 	int resumed = 0;
 
 	f->lag = lag;
-	season(f);
+	if (f->reversals)
+		season_reversed(f);
+	else
+		season(f);
 	if (!refusals) {
 		/* without P5 and P7 (refused: no checkpoint passes them) */
 		size_t k = 0;
@@ -1639,6 +1645,302 @@ static void test_bug_posted_redemption_undone(void **state)
 	assert_int_equal(f->nrefused, 0);
 }
 
+/* -- payment reversals (SPEC §4, §6) ------------------------------------------ */
+
+static struct acct_alloc *reversed(struct acct_alloc *a, const char *on)
+{
+	a->has_reversed = 1;
+	a->reversed_on = D(on);
+	return a;
+}
+
+/* A cheque bounced before the deadline, the invoice paid again in time:
+ * it vests twice, and is vested once on balance. */
+static void test_reversal_paid_again_in_time(void **state)
+{
+	struct fx *f = *state;
+
+	on_payment(f, 30);
+	inv(f, "I1", "2026-01-10", 100000);                 /* earns 20.00 */
+	reversed(pay(f, "P1", "2026-01-20", "I1", 113000), "2026-01-25");
+	pay(f, "P2", "2026-02-01", "I1", 113000);
+	run(f, "2026-02-15");
+	expect_count(f, 4);
+	expect(f, K_EARN, "2026-01-10", "I1", "", 2000, 0);
+	expect(f, K_VEST, "2026-01-20", "I1", "paid in full", -2000, 2000);
+	expect(f, K_VEST, "2026-01-25", "I1", "payment reversed", 2000, -2000);
+	expect(f, K_VEST, "2026-02-01", "I1", "paid in full", -2000, 2000);
+	feed(f);
+	assert_i64(sum_pending(f), 0);
+	assert_i64(sum_usable(f), 2000);
+	run(f, "2026-02-15");
+	expect_count(f, 0);
+}
+
+/* Bounced after the deadline (I.date + 30 = 02-09): back to pending and
+ * expired the same day; a later payment changes nothing. */
+static void test_reversal_after_deadline(void **state)
+{
+	struct fx *f = *state;
+
+	on_payment(f, 30);
+	inv(f, "I1", "2026-01-10", 100000);
+	reversed(pay(f, "P1", "2026-01-20", "I1", 113000), "2026-02-20");
+	pay(f, "P2", "2026-02-25", "I1", 113000);
+	run(f, "2026-03-01");
+	expect_count(f, 4);
+	expect(f, K_EARN, "2026-01-10", "I1", "", 2000, 0);
+	expect(f, K_VEST, "2026-01-20", "I1", "paid in full", -2000, 2000);
+	expect(f, K_VEST, "2026-02-20", "I1", "payment reversed", 2000, -2000);
+	expect(f, K_EXPIRE, "2026-02-20", "I1", "payment reversed after 30 days", -2000, 0);
+	feed(f);
+	assert_i64(sum_pending(f), 0);
+	assert_i64(sum_usable(f), 0);
+}
+
+/* Paid in full by two allocations; one reversed: pending again, then
+ * expired at the deadline when nothing more comes, or vested again when
+ * the rest is paid in time. */
+static void test_reversal_of_one_of_two(void **state)
+{
+	struct fx *f = *state;
+	struct fx *g;
+
+	on_payment(f, 30);
+	inv(f, "I1", "2026-01-10", 100000);                 /* total 1130.00 */
+	reversed(pay(f, "P1", "2026-01-15", "I1", 60000), "2026-01-25");
+	pay(f, "P2", "2026-01-20", "I1", 53000);
+	close_at(f, "2026-02-05", 1);
+	expect_count(f, 3);
+	expect(f, K_VEST, "2026-01-20", "I1", "paid in full", -2000, 2000);
+	expect(f, K_VEST, "2026-01-25", "I1", "payment reversed", 2000, -2000);
+	feed(f);
+	close_at(f, "2026-02-15", 1);
+	expect_count(f, 1);
+	expect(f, K_EXPIRE, "2026-02-10", "I1", "not paid within 30 days", -2000, 0);
+
+	assert_int_equal(setup((void **)&g), 0);
+	on_payment(g, 30);
+	inv(g, "I1", "2026-01-10", 100000);
+	reversed(pay(g, "P1", "2026-01-15", "I1", 60000), "2026-01-25");
+	pay(g, "P2", "2026-01-20", "I1", 53000);
+	pay(g, "P3", "2026-02-05", "I1", 60000);
+	run(g, "2026-02-15");
+	expect_count(g, 4);
+	expect(g, K_VEST, "2026-02-05", "I1", "paid in full", -2000, 2000);
+	teardown((void **)&g);
+}
+
+/* A reward payment on account withdrawn: its units come back on the
+ * reversal day as a new lot with its own last usable day. */
+static void test_reversal_of_redemption_on_account(void **state)
+{
+	struct fx *f = *state;
+	const struct acct_entry *e;
+
+	f->prog.expiry_days = 45;
+	inv(f, "I1", "2026-01-10", 100000);                 /* 20.00 usable, to 02-24 */
+	reversed(redeem(f, "R1", "2026-01-20", "", 1000), "2026-02-01");
+	run(f, "2026-02-15");
+	expect_count(f, 3);
+	expect(f, K_REDEEM, "2026-01-20", "R1", "on account", 0, -1000);
+	e = expect(f, K_REDEEM, "2026-02-01", "R1", "redemption reversed", 0, 1000);
+	expect_expires(e, "2026-03-18");
+	feed(f);
+	assert_i64(sum_usable(f), 2000);
+	/* I1's lot keeps what the redemption left of it; the returned
+	 * units expire on their own day */
+	run(f, "2026-03-31");
+	expect_count(f, 2);
+	expect(f, K_EXPIRE, "2026-02-25", "I1", "expired", 0, -1000);
+	expect(f, K_EXPIRE, "2026-03-19", "R1", "expired", 0, -1000);
+}
+
+/* A reward allocation on an invoice withdrawn: the expiry "paid with
+ * reward units" is reversed, the units come back, and the invoice vests
+ * when the rest is paid in time, or expires at its deadline. */
+static void test_reversal_of_reward_allocation(void **state)
+{
+	struct fx *f = *state;
+	struct fx *g;
+
+	on_payment(f, 30);
+	fact(f, K_ADJUST, "2026-01-05", "MANUALADJ", "opening balance", 0, 50000);
+	inv(f, "I1", "2026-01-10", 100000);
+	reversed(redeem(f, "P1", "2026-01-20", "I1", 13000), "2026-01-28");
+	pay(f, "P2", "2026-01-25", "I1", 100000);
+	run(f, "2026-02-15");
+	expect_count(f, 6);
+	expect(f, K_REDEEM, "2026-01-20", "P1", "invoice I1", 0, -13000);
+	expect(f, K_EXPIRE, "2026-01-25", "I1", "paid with reward units", -2000, 0);
+	expect(f, K_REVERSE_EXPIRY, "2026-01-28", "I1", "payment reversed", 2000, 0);
+	expect(f, K_REDEEM, "2026-01-28", "P1", "redemption reversed", 0, 13000);
+	expect(f, K_EXPIRE, "2026-02-10", "I1", "not paid within 30 days", -2000, 0);
+	feed(f);
+	assert_i64(sum_pending(f), 0);
+	assert_i64(sum_usable(f), 50000);
+
+	assert_int_equal(setup((void **)&g), 0);
+	on_payment(g, 30);
+	fact(g, K_ADJUST, "2026-01-05", "MANUALADJ", "opening balance", 0, 50000);
+	inv(g, "I1", "2026-01-10", 100000);
+	reversed(redeem(g, "P1", "2026-01-20", "I1", 13000), "2026-01-28");
+	pay(g, "P2", "2026-01-25", "I1", 100000);
+	pay(g, "P3", "2026-02-05", "I1", 13000);            /* the rest, in cash */
+	run(g, "2026-02-15");
+	expect_count(g, 6);
+	expect(g, K_VEST, "2026-02-05", "I1", "paid in full", -2000, 2000);
+	teardown((void **)&g);
+}
+
+/* A reward allocation reversed after the deadline on an invoice that
+ * other payments still pay in full: its expiry is reversed, and past the
+ * window it expires again that day under the reversal's note. */
+static void test_reversal_of_reward_still_paid(void **state)
+{
+	struct fx *f = *state;
+
+	on_payment(f, 30);
+	fact(f, K_ADJUST, "2026-01-05", "MANUALADJ", "opening balance", 0, 50000);
+	inv(f, "I1", "2026-01-10", 100000);
+	reversed(redeem(f, "P1", "2026-01-20", "I1", 13000), "2026-02-20");
+	pay(f, "P2", "2026-01-25", "I1", 113000);           /* overpaid with P1 */
+	run(f, "2026-03-01");
+	expect_count(f, 6);
+	expect(f, K_EXPIRE, "2026-01-25", "I1", "paid with reward units", -2000, 0);
+	expect(f, K_REVERSE_EXPIRY, "2026-02-20", "I1", "payment reversed", 2000, 0);
+	expect(f, K_EXPIRE, "2026-02-20", "I1", "payment reversed after 30 days", -2000, 0);
+	expect(f, K_REDEEM, "2026-02-20", "P1", "redemption reversed", 0, 13000);
+}
+
+/* Known late: closes vested the invoice and posted the redemption before
+ * the reversals were imported; the books end as if they had been known
+ * from the start. */
+static void test_reversal_imported_late(void **state)
+{
+	static const char *const days[] = {"2026-01-21", "2026-01-31", "2026-02-05", "2026-02-20"};
+	struct fx *late = *state, *known;
+
+	on_payment(late, 30);
+	fact(late, K_ADJUST, "2026-01-05", "MANUALADJ", "opening balance", 0, 5000);
+	inv(late, "I1", "2026-01-10", 100000);
+	pay(late, "P1", "2026-01-20", "I1", 113000);
+	redeem(late, "R1", "2026-01-21", "", 1000);
+	close_days(late, days, 2);
+	late->allocs[0].has_reversed = 1;                   /* imported on 02-01 */
+	late->allocs[0].reversed_on = D("2026-01-25");
+	late->allocs[1].has_reversed = 1;
+	late->allocs[1].reversed_on = D("2026-01-30");
+	close_days(late, days + 2, 2);
+
+	assert_int_equal(setup((void **)&known), 0);
+	on_payment(known, 30);
+	fact(known, K_ADJUST, "2026-01-05", "MANUALADJ", "opening balance", 0, 5000);
+	inv(known, "I1", "2026-01-10", 100000);
+	reversed(pay(known, "P1", "2026-01-20", "I1", 113000), "2026-01-25");
+	reversed(redeem(known, "R1", "2026-01-21", "", 1000), "2026-01-30");
+	run(known, "2026-02-20");
+	expect_count(known, 6);
+	expect(known, K_EXPIRE, "2026-02-10", "I1", "not paid within 30 days", -2000, 0);
+	feed(known);
+	expect_same_ledger(known, late, "a reversal imported late");
+	teardown((void **)&known);
+}
+
+/* A refused redemption that is reversed is no longer tried; until its
+ * reversal day it is refused like any other. */
+static void test_reversed_refused_redemption(void **state)
+{
+	struct fx *f = *state;
+	date_t next;
+
+	reversed(redeem(f, "R1", "2026-01-20", "", 5000), "2026-01-25");
+	close_at(f, "2026-01-22", 1);
+	expect_count(f, 0);
+	assert_int_equal(f->nrefused, 1);
+	close_at(f, "2026-01-25", 1);
+	expect_count(f, 0);
+	assert_int_equal(f->nrefused, 0);
+	assert_int_equal(account_next_event(f->sim, &next), 0);
+}
+
+/* A reversal dated after the business date is not one yet; its day is
+ * the account's next event, and no checkpoint passes the allocation. */
+static void test_reversal_in_advance(void **state)
+{
+	struct fx *f = *state;
+	date_t next;
+
+	on_payment(f, 30);
+	inv(f, "I1", "2026-01-10", 100000);
+	reversed(pay(f, "P1", "2026-01-20", "I1", 113000), "2026-03-01");
+	close_at(f, "2026-02-25", 1);
+	expect_count(f, 2);
+	expect(f, K_VEST, "2026-01-20", "I1", "paid in full", -2000, 2000);
+	assert_int_equal(account_next_event(f->sim, &next), 1);
+	assert_int_equal(next, D("2026-03-01"));
+	assert_null(account_checkpoint(f->sim));
+	feed(f);
+	close_at(f, "2026-03-01", 1);
+	expect_count(f, 2);
+	expect(f, K_VEST, "2026-03-01", "I1", "payment reversed", 2000, -2000);
+	expect(f, K_EXPIRE, "2026-03-01", "I1", "payment reversed after 30 days", -2000, 0);
+}
+
+/* The season with reversals known from the start: a cheque of I1 bounced
+ * after its deadline, a redemption withdrawn, I3's payment reversed and
+ * paid again; resumed from checkpoints and with skipped days, the same
+ * ledger as one run. */
+static void season_reversed(struct fx *f)
+{
+	season(f);
+	for (size_t i = 0; i < f->nallocs; i++) {
+		struct acct_alloc *a = &f->allocs[i];
+
+		if (!strcmp(a->payment, "P1"))
+			reversed(a, "2026-02-25");
+		else if (!strcmp(a->payment, "P6"))
+			reversed(a, "2026-03-20");
+		else if (!strcmp(a->payment, "P4"))
+			reversed(a, "2026-02-22");
+	}
+	alloc(f, "P8", "C2", "2026-03-05", "I3", 226000, 0);
+	qsort(f->allocs, f->nallocs, sizeof(f->allocs[0]), alloc_cmp);
+}
+
+static void test_reversals_resumed_and_gaps(void **state)
+{
+	static const char *const days[] = {
+		"2026-01-04", "2026-01-20", "2026-02-21", "2026-02-22", "2026-03-06",
+		"2026-03-21", "2026-04-30",
+	};
+	struct fx *one = *state, *gaps, *g;
+
+	season_reversed(one);
+	run(one, "2026-04-30");
+	expect(one, K_VEST, "2026-02-22", "I3", "payment reversed", 4000, -4000);
+	expect(one, K_VEST, "2026-02-25", "I1", "payment reversed", 1800, -1800);
+	expect(one, K_EXPIRE, "2026-02-25", "I1", "payment reversed after 30 days", -1800, 0);
+	/* (CN2 on 03-01 took 10.00 of I3's pending) */
+	expect(one, K_VEST, "2026-03-05", "I3", "paid in full", -3000, 3000);
+	expect(one, K_REDEEM, "2026-03-20", "P6", "redemption reversed", 0, 1000);
+	feed(one);
+	assert_int_equal(setup((void **)&gaps), 0);
+	season_reversed(gaps);
+	close_days(gaps, days, sizeof(days) / sizeof(days[0]));
+	expect_same_ledger(one, gaps, "closes with skipped days");
+	teardown((void **)&gaps);
+
+	/* resumed_season builds its own season: with reversals, through a
+	 * flag it reads */
+	for (int lag = 3; lag <= 10; lag += 7) {
+		assert_int_equal(setup((void **)&g), 0);
+		g->reversals = 1;
+		resumed_season(g, 0, lag, NULL);
+		teardown((void **)&g);
+	}
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1681,6 +1983,16 @@ int main(void)
 		T(test_late_document_caught_up),
 		T(test_bug_clawback_of_expired_units),
 		T(test_bug_posted_redemption_undone),
+		T(test_reversal_paid_again_in_time),
+		T(test_reversal_after_deadline),
+		T(test_reversal_of_one_of_two),
+		T(test_reversal_of_redemption_on_account),
+		T(test_reversal_of_reward_allocation),
+		T(test_reversal_of_reward_still_paid),
+		T(test_reversal_imported_late),
+		T(test_reversed_refused_redemption),
+		T(test_reversal_in_advance),
+		T(test_reversals_resumed_and_gaps),
 	};
 #undef T
 
