@@ -15,19 +15,20 @@ ALTER TABLE payments ADD COLUMN reversed_on date,
         CHECK (reversed_on IS NULL OR reversed_on >= pay_date);
 
 -- Refuses any update of an allocation but the setting of its reversed_on
--- from NULL.  The account may change: past one server the customers
--- import moves a customer's allocations by DELETE and INSERT, but on one
--- server an UPDATE of the account alone stays a move, not a change of the
--- allocation.  The statement-level payments_mark_upd (sql/004) still
--- marks the account from the allocation's pay_date, so the next close
--- brings it up to date with the reversal (SPEC §8).
+-- from NULL.  The account may change: that moves the allocation, it does
+-- not change it (the customers import moves a customer's allocations by
+-- DELETE and INSERT, sql/007, which this trigger does not see).  The
+-- statement-level payments_mark_upd (sql/004) marks the account changed
+-- from the allocation's pay_date, so the next close brings it up to date
+-- with the reversal (SPEC §8).
 CREATE FUNCTION accrue_payments_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     what text;
     was text;
     now_ text;
     alloc text := format('payment "%s" %s', OLD.payment,
-                         COALESCE(format('to invoice "%s"', OLD.invoice), 'on account'));
+                         CASE WHEN OLD.invoice IS NULL THEN 'on account'
+                              ELSE format('to invoice "%s"', OLD.invoice) END);
 BEGIN
     IF (NEW.payment, NEW.customer, NEW.pay_date, NEW.invoice, NEW.amount_cents, NEW.method,
         COALESCE(OLD.reversed_on, NEW.reversed_on))
@@ -53,7 +54,7 @@ BEGIN
                          'and import a new payment to correct it';
     END IF;
     IF OLD.reversed_on IS NOT NULL AND NEW.reversed_on IS DISTINCT FROM OLD.reversed_on THEN
-        RAISE EXCEPTION '%: was reversed on %: a reversal cannot be changed or undone (now %)',
+        RAISE EXCEPTION '% was reversed on %: a reversal cannot be changed or undone (now %)',
             alloc, OLD.reversed_on, COALESCE(NEW.reversed_on::text, '(blank)')
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
