@@ -22,7 +22,11 @@
  * so an import with errors still lists every one.
  *
  * Absent optional columns take the defaults of SPEC §2, for new and existing
- * rows alike: the file states the whole record.
+ * rows alike: the file states the whole record.  The one exception is a
+ * payment's reversed_on: a file without that column leaves the stored
+ * reversals as they are, so that an old file imported again changes
+ * nothing (import_kinds.c reads the header's columns from the setting
+ * accrue.columns).
  */
 #include <getopt.h>
 #include <stdint.h>
@@ -52,8 +56,10 @@ static const char help[] =
 	"Imports one CSV file (UTF-8, header row, RFC 4180) whole or not at all.\n"
 	"Rows are upserted by their natural key, so importing the same file twice\n"
 	"changes nothing.  Every error is listed as FILE:LINE: column: message and\n"
-	"nothing is written (exit status 65).  See the README for each file's\n"
-	"columns and rules.\n"
+	"nothing is written (exit status 65).  A stored payment allocation never\n"
+	"changes but for its reversed_on, set once; a payments file without that\n"
+	"column leaves stored reversals as they are.  See the README for each\n"
+	"file's columns and rules.\n"
 	"\n"
 	"  --date D   adjustments only: the business date of rows whose date is\n"
 	"             blank (default: today); none may be before the last close\n";
@@ -698,8 +704,21 @@ static int import_run(struct import *im)
 				 "ANALYZE stage; RESET default_statistics_target")))
 		goto fail;
 	{
-		const char *p[1] = {im->today};
-		if ((rc = db_exec(im->db, im->e, "SELECT set_config('accrue.today', $1, true)", 1, p)))
+		/* the kind's columns the header gives, for the SQL of a column
+		 * whose absence keeps what is stored (import_kinds.h) */
+		struct sbuf cols;
+		const char *p[2] = {im->today, NULL};
+
+		sbuf_init(&cols, 1024);
+		sbuf_adds(&cols, ",");
+		for (size_t i = 0; im->header_done && i < k->ncols; i++)
+			if (im->present[i] >= 0)
+				sbuf_addf(&cols, "%s,", k->cols[i].name);
+		p[1] = sbuf_str(&cols);
+		rc = db_exec(im->db, im->e, "SELECT set_config('accrue.today', $1, true),"
+			     " set_config('accrue.columns', $2, true)", 2, p);
+		sbuf_free(&cols);
+		if (rc)
 			goto fail;
 	}
 	if (k->before_checks_sql && (rc = db_exec_script(im->db, im->e, k->before_checks_sql)))

@@ -30,7 +30,12 @@
 #include "posting.h"
 #include "runs.h"
 
-/* Every staged request with its account, program and current figures. */
+/* Every staged request with its account, program and current figures.
+ * An invoice's expired units are its expiries (automatic, document the
+ * invoice; manual, E<invoice>) less their reversals: manual ones
+ * (R<invoice>) and the close's own, document the invoice, when the reward
+ * allocation that made it expire "paid with reward units" is reversed
+ * (SPEC §4).  Its pending is summed over the same documents. */
 #define RESOLVED \
 	"WITH r AS (" \
 	"  SELECT s.*, COALESCE(s.entry_date, current_setting('accrue.today')::date) AS d," \
@@ -50,7 +55,7 @@
 	"         (SELECT COALESCE(-sum(l.pending_units) FILTER (WHERE l.kind = 'expire'" \
 	"                                 AND l.document IN (r.invoice, manual_expiry_document(r.invoice))), 0)" \
 	"               - COALESCE(sum(l.pending_units) FILTER (WHERE l.kind = 'reverse_expiry'" \
-	"                                 AND l.document = expiry_reversal_document(r.invoice)), 0)" \
+	"                                 AND l.document IN (r.invoice, expiry_reversal_document(r.invoice))), 0)" \
 	"            FROM ledger l WHERE l.account = r.account AND l.program = r.program) AS expired," \
 	"         min(r.line) OVER (PARTITION BY r.invoice) AS first" \
 	"    FROM r LEFT JOIN invoices i ON i.invoice = r.invoice" \

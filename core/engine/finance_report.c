@@ -53,7 +53,11 @@ static const char expiries_sql[] =
 enum { X_DATE, X_ACCOUNT, X_CUSTOMER, X_PROGRAM, X_DOCUMENT, X_UNITS, X_UNIT_VALUE };
 
 /* The redemptions refused by the month's end ($1, its last day) and not
- * redeemed by then, the oldest first, and how many there are. */
+ * redeemed by then, the oldest first, and how many there are.  A refused
+ * redemption whose allocation is reversed on or before that day is no
+ * longer tried (SPEC §6) and is not listed; one reversed later still was
+ * refused at the month's end.  Redeemed means a real redemption (negative
+ * usable): a returned one, note "redemption reversed", is positive. */
 static const char refusals_sql[] =
 	"SELECT r.pay_date::text, r.payment, r.customer, r.invoice, r.reason,"
 	"       COALESCE(y.amount_cents, 0), count(*) OVER ()"
@@ -61,9 +65,11 @@ static const char refusals_sql[] =
 	"  LEFT JOIN payments y ON y.account = r.account AND y.payment = r.payment"
 	"        AND COALESCE(y.invoice, '') = r.invoice"
 	" WHERE r.pay_date <= $1::date"
+	/* (no allocation found: listed, as before reversals) */
+	"   AND (y.reversed_on IS NULL OR y.reversed_on > $1::date)"
 	"   AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.account = r.account AND l.kind = 'redeem'"
 	"                      AND l.document = r.payment AND l.customer = r.customer"
-	"                      AND l.entry_date <= $1::date)"
+	"                      AND l.usable_units < 0 AND l.entry_date <= $1::date)"
 	" ORDER BY r.pay_date, r.payment"
 	" LIMIT 30";
 enum { R_DATE, R_PAYMENT, R_CUSTOMER, R_INVOICE, R_REASON, R_AMOUNT, R_TOTAL };

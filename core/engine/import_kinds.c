@@ -504,6 +504,10 @@ static const struct import_kind invoices = {
 
 /* -- payments ------------------------------------------------------------- */
 
+/* reversed_on (SPEC §2 Payments): blank, or the date the allocation was
+ * undone.  Setting it on a stored allocation is the one change an import
+ * may make to one; once set it never changes.  A file without the column
+ * leaves the stored reversals as they are (before_checks_sql below). */
 static const struct import_col payment_cols[] = {
 	{"payment", COL_NAME, COL_REQUIRED, KEY, 0, 0, NULL, NULL},
 	{"customer", COL_NAME, COL_REQUIRED, KEY, 0, 0, NULL, NULL},
@@ -511,11 +515,19 @@ static const struct import_col payment_cols[] = {
 	{"invoice", COL_NAME, 0, KEY, 0, 0, NULL, NULL},
 	{"amount", COL_MONEY, COL_REQUIRED, 24, 1, 0, NULL, NULL},
 	{"method", COL_ENUM, COL_REQUIRED, 16, 0, 0, methods, NULL},
+	{"reversed_on", COL_DATE, 0, 10, 0, 0, NULL, NULL},
 };
+
+/* An allocation as messages name it: to its invoice, or on account (a
+ * NULL is an empty string to format(), not a NULL). */
+#define ALLOCATION_TO(s) \
+	"CASE WHEN " s ".invoice IS NULL THEN 'on account'" \
+	" ELSE format('to invoice \"%s\"', " s ".invoice) END"
+#define ALLOCATION(s) "format('payment \"%s\" %s', " s ".payment, " ALLOCATION_TO(s) ")"
 
 static const char *const payment_checks[] = {
 	"SELECT line, 'payment', format('payment \"%s\" %s appears twice in the file (first on line %s)',"
-	"       payment, COALESCE(format('to invoice \"%s\"', invoice), 'on account'), first)"
+	"       payment, " ALLOCATION_TO("d") ", first)"
 	"  FROM (SELECT line, payment, invoice,"
 	"               min(line) OVER (PARTITION BY payment, COALESCE(invoice, '')) AS first FROM stage) d"
 	" WHERE line > first ORDER BY line LIMIT 1000",
@@ -537,20 +549,38 @@ static const char *const payment_checks[] = {
 	"        OR (i.customer <> s.customer AND c.parent IS DISTINCT FROM s.customer))"
 	" ORDER BY 1 LIMIT 1000",
 
-	/* An allocation already imported is a fact the closes have used. */
+	/* An allocation already imported is a fact the closes have used: only
+	 * its reversed_on may be set (the next two checks). */
 	"SELECT s.line, CASE WHEN p.customer <> s.customer THEN 'customer'"
 	"                    WHEN p.pay_date <> s.pay_date THEN 'date'"
 	"                    WHEN p.amount_cents <> s.amount_cents THEN 'amount' ELSE 'method' END,"
-	"       format('payment \"%s\" %s was imported before as %s %s by %s on %s: ' ||"
-	"              'an allocation cannot change; import a new payment to correct it', s.payment,"
-	"              COALESCE(format('to invoice \"%s\"', s.invoice), 'on account'),"
+	"       format('%s was imported before as %s %s by %s on %s: an allocation cannot change; ' ||"
+	"              'reverse it (reversed_on) and import a new payment to correct it', "
+	ALLOCATION("s") ","
 	"              money_text(p.amount_cents), p.method, p.customer, p.pay_date)"
 	"  FROM stage s JOIN payments p ON p.payment = s.payment"
 	"   AND COALESCE(p.invoice, '') = COALESCE(s.invoice, '')"
 	" WHERE (p.customer, p.pay_date, p.amount_cents, p.method)"
 	"       IS DISTINCT FROM (s.customer, s.pay_date, s.amount_cents, s.method)"
 	" ORDER BY 1 LIMIT 1000",
-	NULL,
+
+	/* A reversal stands: once set, a reversed_on never changes, and a
+	 * file with the column cannot clear it. */
+	"SELECT s.line, 'reversed_on',"
+	"       format('%s was reversed on %s: a reversal cannot be changed or undone', "
+	ALLOCATION("s") ", t.reversed_on)"
+	"  FROM stage s JOIN stored t USING (line)"
+	" WHERE t.reversed_on IS NOT NULL AND s.reversed_on IS DISTINCT FROM t.reversed_on"
+	" ORDER BY 1 LIMIT 1000",
+
+	/* The allocation counts from its date to the day before reversed_on:
+	 * it is never reversed before it was made.  (A stored reversal that
+	 * the file changes is named by the check above alone.) */
+	"SELECT s.line, 'reversed_on',"
+	"       format('reversed_on %s is before the payment''s date %s', s.reversed_on, s.pay_date)"
+	"  FROM stage s LEFT JOIN stored t USING (line)"
+	" WHERE s.reversed_on < s.pay_date AND t.reversed_on IS NULL"
+	" ORDER BY 1 LIMIT 1000",
 	NULL,
 };
 
@@ -561,24 +591,42 @@ static const struct import_kind payments = {
 	.prepare_sql =
 	"LOCK TABLE payments IN SHARE ROW EXCLUSIVE MODE;"
 	"CREATE TEMP TABLE stage (line integer, payment text COLLATE \"C\", customer text COLLATE \"C\", pay_date date,"
-	" invoice text COLLATE \"C\", amount_cents bigint, method text) ON COMMIT DROP",
+	" invoice text COLLATE \"C\", amount_cents bigint, method text, reversed_on date) ON COMMIT DROP",
+	/* The allocations stored already, whatever their account (payments_number),
+	 * with their account and reversal.  A file without reversed_on
+	 * states no reversal: a stored one is kept, as if the file gave it. */
 	.before_checks_sql =
 	"CREATE TEMP TABLE stored ON COMMIT DROP AS"
-	" SELECT s.line FROM stage s JOIN payments p ON p.payment = s.payment"
-	"   AND COALESCE(p.invoice, '') = COALESCE(s.invoice, '')",
+	" SELECT s.line, p.account, p.reversed_on FROM stage s JOIN payments p ON p.payment = s.payment"
+	"   AND COALESCE(p.invoice, '') = COALESCE(s.invoice, '');"
+	"UPDATE stage s SET reversed_on = t.reversed_on FROM stored t"
+	" WHERE t.line = s.line AND t.reversed_on IS NOT NULL"
+	"   AND position(',reversed_on,' IN current_setting('accrue.columns')) = 0",
 	.checks = payment_checks,
-	/* the customer's account (an unknown customer was refused); an
-	 * allocation stored already, for any account, was found by the
-	 * before_checks (payments_number) and must be the same */
+	/* New allocations go to the customer's account (an unknown customer
+	 * was refused) with their reversal; a stored one, the same as the
+	 * file's but for reversed_on (checked above), takes the file's
+	 * reversed_on when it had none: counted as updated.  The UPDATE marks
+	 * the account changed from the allocation's date (payments_mark_upd,
+	 * sql/004), so the next close brings it up to date. */
 	.upsert_sql =
 	"WITH ins AS ("
-	"  INSERT INTO payments (account, payment, invoice, customer, pay_date, amount_cents, method)"
+	"  INSERT INTO payments (account, payment, invoice, customer, pay_date, amount_cents, method,"
+	"                        reversed_on)"
 	"  SELECT COALESCE(c.parent, c.customer), s.payment, s.invoice, s.customer, s.pay_date,"
-	"         s.amount_cents, s.method"
+	"         s.amount_cents, s.method, s.reversed_on"
 	"    FROM stage s JOIN customers c USING (customer)"
 	"   WHERE NOT EXISTS (SELECT 1 FROM stored t WHERE t.line = s.line)"
+	"  RETURNING 1),"
+	" upd AS ("
+	"  UPDATE payments p SET reversed_on = s.reversed_on"
+	"    FROM stage s JOIN stored t USING (line)"
+	"   WHERE p.account = t.account AND p.payment = s.payment"
+	"     AND COALESCE(p.invoice, '') = COALESCE(s.invoice, '')"
+	"     AND p.reversed_on IS NULL AND s.reversed_on IS NOT NULL"
 	"  RETURNING 1)"
-	" SELECT (SELECT count(*) FROM ins), 0, (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins)",
+	" SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),"
+	"        (SELECT count(*) FROM stage) - (SELECT count(*) FROM ins) - (SELECT count(*) FROM upd)",
 };
 
 

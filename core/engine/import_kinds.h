@@ -54,7 +54,11 @@ struct import_kind {
 	/* Instead of upsert_sql: write what is staged (adjustments post ledger
 	 * entries); prints its own summary. */
 	int (*post)(PGconn *db, struct err *e, const char *what);
-	/* Run after staging, before the checks (may be NULL). */
+	/* Run after staging, before the checks (may be NULL).  The setting
+	 * accrue.columns holds the kind's columns the file's header gives,
+	 * as ",name,name,": a column whose absence must keep what is
+	 * stored, rather than stage its default (a payment's reversed_on),
+	 * is filled in from the table here. */
 	const char *before_checks_sql;
 	/* Instead of upsert_sql: an UPDATE of the stored rows that changed and
 	 * an INSERT of the new ones, counted by their command tags (no

@@ -336,9 +336,15 @@ static HPDF_REAL widest_date(struct pdf *p, HPDF_Font f, HPDF_REAL size)
 	return widest;
 }
 
-/* The widest ledger type label of the language. */
+/* The widest ledger type label of the language, so that the Type column
+ * of a language's statements is one width; and the label of a reversal's
+ * lines (template_type) when this statement has one, so that a statement
+ * without reversals keeps the layout it had. */
 static HPDF_REAL widest_type(struct pdf *p)
 {
+	static const enum tpl_key reversals[] = {TPL_TYPE_PAYMENT_REVERSED,
+						 TPL_TYPE_REDEMPTION_REVERSED};
+	int seen[sizeof(reversals) / sizeof(reversals[0])] = {0};
 	HPDF_REAL widest = 0;
 
 	for (int k = TPL_TYPE_EARN; k <= TPL_TYPE_REVERSE_EXPIRY; k++) {
@@ -346,6 +352,20 @@ static HPDF_REAL widest_type(struct pdf *p)
 
 		if (w > widest)
 			widest = w;
+	}
+	for (size_t i = 0; i < p->s->nlines; i++) {
+		const struct stmt_entry *e = &p->s->lines[i].e;
+		const char *label = template_type(p->t, e->kind, e->note);
+
+		for (size_t r = 0; r < sizeof(reversals) / sizeof(reversals[0]); r++) {
+			HPDF_REAL w;
+
+			if (seen[r] || label != template_text(p->t, reversals[r]))
+				continue;
+			seen[r] = 1;
+			if ((w = measure(p, p->reg, PDF_CELL_SIZE, label)) > widest)
+				widest = w;
+		}
 	}
 	return widest;
 }

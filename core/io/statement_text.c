@@ -66,7 +66,7 @@ const char *statement_cell(const struct statement *s, const struct template *t, 
 	case STMT_COL_DATE:
 		return template_date(t, ln->e.date, buf);
 	case STMT_COL_TYPE:
-		return template_type(t, ln->e.kind);
+		return template_type(t, ln->e.kind, ln->e.note);
 	case STMT_COL_DOCUMENT:
 		return ln->e.document;
 	case STMT_COL_PENDING:

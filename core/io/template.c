@@ -73,6 +73,8 @@ static const struct tpl_def defs[TPL_NKEYS] = {
 	[TPL_TYPE_ADJUST] = {"types", "adjust", "", 0},
 	[TPL_TYPE_REDEEM] = {"types", "redeem", "", 0},
 	[TPL_TYPE_REVERSE_EXPIRY] = {"types", "reverse_expiry", "", 0},
+	[TPL_TYPE_PAYMENT_REVERSED] = {"types", "payment_reversed", "", 0},
+	[TPL_TYPE_REDEMPTION_REVERSED] = {"types", "redemption_reversed", "", 0},
 	[TPL_THOUSANDS] = {"format", "thousands_separator", "", 0},
 	[TPL_DECIMAL] = {"format", "decimal_separator", "", 0},
 	[TPL_DATE_FORMAT] = {"format", "date", "", 0},
@@ -413,8 +415,25 @@ void template_free(struct template *t)
 	}
 }
 
-const char *template_type(const struct template *t, const char *kind)
+/* The lines of a reversal: the kind and the exact note the close gives
+ * them (SPEC §4: the undone vesting, and the reversal of an expiry "paid
+ * with reward units", are noted "payment reversed"; SPEC §6: a returned
+ * redemption, "redemption reversed").  Any other note — "payment reversed
+ * after N days" on an expiry, say — keeps the kind's label. */
+static const struct {
+	const char *kind, *note;
+	enum tpl_key key;
+} reversal_types[] = {
+	{"vest", "payment reversed", TPL_TYPE_PAYMENT_REVERSED},
+	{"reverse_expiry", "payment reversed", TPL_TYPE_PAYMENT_REVERSED},
+	{"redeem", "redemption reversed", TPL_TYPE_REDEMPTION_REVERSED},
+};
+
+const char *template_type(const struct template *t, const char *kind, const char *note)
 {
+	for (size_t i = 0; note && i < sizeof(reversal_types) / sizeof(reversal_types[0]); i++)
+		if (strcmp(reversal_types[i].kind, kind) == 0 && strcmp(reversal_types[i].note, note) == 0)
+			return t->text[reversal_types[i].key];
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (strcmp(types[i], kind) == 0)
 			return t->text[TPL_TYPE_EARN + (int)i];

@@ -73,6 +73,9 @@ enum tpl_key {
 	TPL_TYPE_ADJUST,
 	TPL_TYPE_REDEEM,
 	TPL_TYPE_REVERSE_EXPIRY,
+	/* not ledger types: the lines of a reversal (template_type) */
+	TPL_TYPE_PAYMENT_REVERSED,
+	TPL_TYPE_REDEMPTION_REVERSED,
 	/* [format] */
 	TPL_THOUSANDS,        /* "," ; "space", "nbsp" and "none" are words */
 	TPL_DECIMAL,
@@ -115,8 +118,12 @@ static inline const char *template_text(const struct template *t, enum tpl_key k
 	return t->text[k];
 }
 
-/* The label of a ledger type (earn, vest ...); the type itself if unknown. */
-const char *template_type(const struct template *t, const char *kind);
+/* The label of a ledger line of type `kind` (earn, vest ...) with `note`
+ * (NULL: none); the type itself if unknown.  The lines a reversal posts
+ * (SPEC §4, §6) read as such, by the close's notes: a vest or
+ * reverse_expiry noted "payment reversed" is payment_reversed, a redeem
+ * noted "redemption reversed" is redemption_reversed. */
+const char *template_type(const struct template *t, const char *kind, const char *note);
 
 /* One placeholder's value for template_expand. */
 struct tpl_var {

@@ -276,7 +276,7 @@ static void test_templates(void **state)
 	assert_int_equal(template_load(&t, template_dir(), "fr", &e), 0);
 	assert_string_equal(template_amount(&t, 123456, buf), "1\xc2\xa0" "234,56");
 	assert_string_equal(template_date(&t, D("2026-03-31"), buf), "31/03/2026");
-	assert_string_equal(template_type(&t, "earn"), "Gagné");
+	assert_string_equal(template_type(&t, "earn", NULL), "Gagné");
 	template_free(&t);
 
 	assert_int_equal(template_load(&t, template_dir(), "xx", &e), 0);
@@ -286,6 +286,138 @@ static void test_templates(void **state)
 	assert_int_equal(template_load(&t, template_dir(), "../en", &e), 0);
 	assert_string_equal(template_text(&t, TPL_TITLE), "Rewards statement");
 	template_free(&t);
+}
+
+/* A line with a note, through the statement's Type column. */
+static const char *type_cell(const struct template *t, const char *kind, const char *note)
+{
+	static char buf[STMT_CELL_SIZE];
+	struct statement s;
+	struct stmt_header h;
+	struct stmt_entry e;
+	const char *cell;
+	int bold;
+
+	statement_init(&s);
+	header(&h, "2026-03-01", "2026-03-31", 0);
+	statement_begin(&s, &h);
+	memset(&e, 0, sizeof(e));
+	e.date = D("2026-03-20");
+	snprintf(e.kind, sizeof(e.kind), "%s", kind);
+	e.ltd = statement_ltd_parse(ltd_of(kind));
+	snprintf(e.document, sizeof(e.document), "I1");
+	e.usable = 100;
+	snprintf(e.note, sizeof(e.note), "%s", note);
+	assert_int_equal(statement_add(&s, &e), 0);
+	assert_int_equal(statement_finish(&s), 0);
+	cell = statement_cell(&s, t, 1, STMT_COL_TYPE, buf, &bold);
+	snprintf(buf, sizeof(buf), "%s", cell);
+	statement_free(&s);
+	return buf;
+}
+
+/* The lines of a reversal (SPEC §4, §6) read as such in both languages,
+ * chosen by kind and exact note; every other line keeps its kind's label
+ * (an expiry noted "payment reversed after N days" is an expiry). */
+static void test_reversal_types(void **state)
+{
+	static const struct {
+		const char *kind, *note, *en, *fr;
+	} cases[] = {
+		{"vest", "payment reversed", "Payment reversed", "Paiement annulé"},
+		{"reverse_expiry", "payment reversed", "Payment reversed", "Paiement annulé"},
+		{"redeem", "redemption reversed", "Redemption reversed", "Utilisation annulée"},
+		{"vest", "paid in full", "Vested", "Acquis"},
+		{"reverse_expiry", "reinstated by finance", "Expiry reversed", "Expiration annulée"},
+		{"redeem", "invoice I202", "Redeemed", "Utilisé"},
+		{"redeem", "", "Redeemed", "Utilisé"},
+		{"expire", "payment reversed after 30 days", "Expired", "Expiré"},
+		/* the note alone, or the kind alone, is not enough */
+		{"expire", "payment reversed", "Expired", "Expiré"},
+		{"redeem", "payment reversed", "Redeemed", "Utilisé"},
+		{"vest", "redemption reversed", "Vested", "Acquis"},
+		{"earn", "payment reversed", "Earned", "Gagné"},
+		/* exactly the close's note */
+		{"vest", "Payment reversed", "Vested", "Acquis"},
+		{"vest", "payment reversed ", "Vested", "Acquis"},
+	};
+	struct template en, fr;
+	struct err e = {0};
+
+	(void)state;
+	assert_int_equal(template_load(&en, template_dir(), "en", &e), 0);
+	assert_int_equal(template_load(&fr, template_dir(), "fr", &e), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_string_equal(template_type(&en, cases[i].kind, cases[i].note), cases[i].en);
+		assert_string_equal(template_type(&fr, cases[i].kind, cases[i].note), cases[i].fr);
+		assert_string_equal(type_cell(&en, cases[i].kind, cases[i].note), cases[i].en);
+		assert_string_equal(type_cell(&fr, cases[i].kind, cases[i].note), cases[i].fr);
+	}
+	/* no note: the kind's label; an unknown kind: the kind itself */
+	assert_string_equal(template_type(&en, "vest", NULL), "Vested");
+	assert_string_equal(template_type(&fr, "unposted", "payment reversed"), "unposted");
+	template_free(&en);
+	template_free(&fr);
+}
+
+/* Write `text` to dir/name, or when text is NULL copy the project's file
+ * of that name there. */
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[512], buf[4096];
+	FILE *in = NULL, *out;
+	size_t n;
+
+	if (!text) {
+		snprintf(path, sizeof(path), "%s/%s", template_dir(), name);
+		assert_non_null(in = fopen(path, "r"));
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(out = fopen(path, "w"));
+	if (text)
+		fputs(text, out);
+	while (in && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	if (in)
+		fclose(in);
+	assert_int_equal(fclose(out), 0);
+}
+
+static void remove_file(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(remove(path), 0);
+}
+
+/* The template loader's rules hold for the new keys: a language that
+ * leaves them out reads them in English, and a misspelt one is refused. */
+static void test_reversal_types_loader(void **state)
+{
+	char dir[] = "/tmp/accrue-test-templates.XXXXXX";
+	struct template t;
+	struct err e = {0};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put_file(dir, "en.ini", NULL);
+	put_file(dir, "de.ini", "[types]\nvest = Erworben\n");
+	assert_int_equal(template_load(&t, dir, "de", &e), 0);
+	assert_string_equal(template_type(&t, "vest", "paid in full"), "Erworben");
+	assert_string_equal(template_type(&t, "vest", "payment reversed"), "Payment reversed");
+	assert_string_equal(template_type(&t, "redeem", "redemption reversed"), "Redemption reversed");
+	template_free(&t);
+
+	put_file(dir, "xx.ini", "[types]\npayment_reverse = Zahlung storniert\n");
+	assert_int_not_equal(template_load(&t, dir, "xx", &e), 0);
+	assert_non_null(strstr(e.msg, "xx.ini:2"));
+	assert_non_null(strstr(e.msg, "unknown key \"payment_reverse\" in [types]"));
+
+	remove_file(dir, "en.ini");
+	remove_file(dir, "de.ini");
+	remove_file(dir, "xx.ini");
+	assert_int_equal(remove(dir), 0);
 }
 
 int main(void)
@@ -299,6 +431,8 @@ int main(void)
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_winansi),
 		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_reversal_types),
+		cmocka_unit_test(test_reversal_types_loader),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
