@@ -304,7 +304,7 @@ reset:
 	" UNION ALL" \
 	" SELECT x.account, 3, y.pay_date, y.payment, COALESCE(y.invoice, ''), 0, y.payment," \
 	"        COALESCE(y.invoice, ''), y.customer, y.pay_date::text, y.amount_cents::text," \
-	"        y.method, NULL, NULL, NULL, NULL, NULL, NULL" \
+	"        y.method, y.reversed_on::text, NULL, NULL, NULL, NULL, NULL" \
 	"   FROM payments y JOIN acct x ON x.customer = y.customer AND y.account = x.account" \
 	"  CROSS JOIN p" \
 	"  WHERE y.pay_date <= p.as_of AND y.pay_date > COALESCE(x.since, '-infinity')" PAY_WHERE \
@@ -356,7 +356,7 @@ enum { TIER_NAME = S_FIELDS };  /* then as posting_tier reads them */
 enum { DOC_NUMBER = S_FIELDS, DOC_CUSTOMER, DOC_KIND, DOC_DATE, DOC_CATEGORY, DOC_NET,
        DOC_TOTAL, DOC_STATUS, DOC_NO_POINTS, DOC_ORIGINAL, DOC_AGAINST_NO_POINTS };
 enum { ALLOC_PAYMENT = S_FIELDS, ALLOC_INVOICE, ALLOC_CUSTOMER, ALLOC_DATE, ALLOC_AMOUNT,
-       ALLOC_METHOD };
+       ALLOC_METHOD, ALLOC_REVERSED_ON };
 enum { ENT_KIND = S_FIELDS, ENT_ORIGIN, ENT_DATE, ENT_DOCUMENT, ENT_CUSTOMER, ENT_NOTE, ENT_TIER,
        ENT_RATE, ENT_FACTOR, ENT_PENDING, ENT_USABLE, ENT_EXPIRES };
 
@@ -425,6 +425,12 @@ static int take_row(struct closer *c, char **f, int n)
 		x->date = d;
 		x->amount_cents = db_int64(F(ALLOC_AMOUNT));
 		x->reward = !strcmp(F(ALLOC_METHOD), "reward");
+		if (F(ALLOC_REVERSED_ON)) {
+			if (date_parse(F(ALLOC_REVERSED_ON), &d))
+				return stream_bad_date(c, F(ALLOC_REVERSED_ON));
+			x->has_reversed = 1;
+			x->reversed_on = d;
+		}
 		break;
 	}
 	case SRC_ENTRY: {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "log.h"
 
 /* The source tree's templates/ ("" for none) and the install's templates
@@ -424,9 +425,9 @@ static const struct {
 	const char *kind, *note;
 	enum tpl_key key;
 } reversal_types[] = {
-	{"vest", "payment reversed", TPL_TYPE_PAYMENT_REVERSED},
-	{"reverse_expiry", "payment reversed", TPL_TYPE_PAYMENT_REVERSED},
-	{"redeem", "redemption reversed", TPL_TYPE_REDEMPTION_REVERSED},
+	{"vest", ACCT_NOTE_PAYMENT_REVERSED, TPL_TYPE_PAYMENT_REVERSED},
+	{"reverse_expiry", ACCT_NOTE_PAYMENT_REVERSED, TPL_TYPE_PAYMENT_REVERSED},
+	{"redeem", ACCT_NOTE_REDEMPTION_REVERSED, TPL_TYPE_REDEMPTION_REVERSED},
 };
 
 const char *template_type(const struct template *t, const char *kind, const char *note)

@@ -535,7 +535,7 @@ static void reversed_to_pending(struct account_sim *s, struct inv *v, date_t day
 	v->state = ST_PENDING;
 	if (v->exempt || day <= d->date + n)
 		return;
-	snprintf(note, sizeof(note), "payment reversed after %d days", n);
+	snprintf(note, sizeof(note), ACCT_NOTE_PAYMENT_REVERSED " after %d days", n);
 	post(s, K_EXPIRE, day, d->number, d->customer, note, -held(v), 0, NULL);
 	v->state = ST_EXPIRED;
 }
@@ -563,12 +563,12 @@ static void on_paid(struct account_sim *s, struct inv *v, date_t day, int flags)
 		v->reward_touched = 0;
 	if (v->state == ST_VESTED && !full && s->in->program->on_payment) {
 		/* vested, no longer paid in full: the vesting undone */
-		post(s, K_VEST, day, d->number, d->customer, "payment reversed", held(v), -held(v),
+		post(s, K_VEST, day, d->number, d->customer, ACCT_NOTE_PAYMENT_REVERSED, held(v), -held(v),
 		     NULL);
 		reversed_to_pending(s, v, day);
 	} else if (v->state == ST_EXPIRED && v->reward_expired && reward_gone) {
 		/* expired because reward units paid it, and those are taken back */
-		post(s, K_REVERSE_EXPIRY, day, d->number, d->customer, "payment reversed", held(v),
+		post(s, K_REVERSE_EXPIRY, day, d->number, d->customer, ACCT_NOTE_PAYMENT_REVERSED, held(v),
 		     0, NULL);
 		v->state = ST_PENDING;
 		v->reward_expired = 0;
@@ -715,7 +715,8 @@ static void on_unredeem(struct account_sim *s, int ref, date_t day)
 	const struct acct_alloc *a = &s->in->allocs[ref];
 	int64_t units = units_for_cents(a->amount_cents, s->in->program->unit_value_cents);
 
-	post(s, K_REDEEM, day, a->payment, a->customer, "redemption reversed", 0, units, NULL);
+	post(s, K_REDEEM, day, a->payment, a->customer, ACCT_NOTE_REDEMPTION_REVERSED, 0, units,
+	     NULL);
 }
 
 /* Month-end (SPEC §3 ytd_tiered, month_tiered): the year's target from the

@@ -66,6 +66,13 @@ int acct_kind_parse(const char *s);          /* -1 when unknown */
 #define ACCT_DOC_EXPIRY "E"
 #define ACCT_DOC_REVERSAL "R"
 
+/* The notes of the lines a payment reversal makes (SPEC §4, §6), which the
+ * statements name for the customer (core/io/template: "Payment reversed",
+ * "Redemption reversed"): the undone vesting and the reversed expiry "paid
+ * with reward units", and the returned redemption. */
+#define ACCT_NOTE_PAYMENT_REVERSED "payment reversed"
+#define ACCT_NOTE_REDEMPTION_REVERSED "redemption reversed"
+
 
 struct acct_program {
 	char code[ACCT_KEY];
