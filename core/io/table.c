@@ -10,6 +10,8 @@ int table_parse_format(const char *s, enum table_format *f)
 		*f = TABLE_CSV;
 	else if (strcmp(s, "table") == 0)
 		*f = TABLE_TEXT;
+	else if (strcmp(s, "xlsx") == 0)
+		*f = TABLE_XLSX;
 	else
 		return -1;
 	return 0;
@@ -144,12 +146,16 @@ static void table_text_flush(struct table_out *t)
 	sbuf_reset(&t->buf);
 }
 
-int table_begin(struct table_out *t, FILE *out, enum table_format f, size_t ncols,
-		const char *const *names, const enum table_align *align)
+int table_begin_sheet(struct table_out *t, FILE *out, enum table_format f, size_t ncols,
+		      const char *const *names, const enum table_align *align,
+		      const enum xlsx_cell *types, const char *sheet)
 {
 	memset(t, 0, sizeof(*t));
-	if (ncols == 0 || ncols > TABLE_MAX_COLS)
+	if (ncols == 0 || ncols > TABLE_MAX_COLS || (f == TABLE_XLSX && (!types || !sheet))) {
+		snprintf(t->why, sizeof(t->why), "internal: a table of %zu columns", ncols);
+		t->failed = 1;
 		return -1;
+	}
 	t->out = out;
 	t->format = f;
 	t->ncols = ncols;
@@ -158,11 +164,67 @@ int table_begin(struct table_out *t, FILE *out, enum table_format f, size_t ncol
 	sbuf_init(&t->buf, TABLE_CHUNK_BYTES + TABLE_MAX_ROW);
 	if (f == TABLE_CSV) {
 		table_csv_row(t, names);
+	} else if (f == TABLE_XLSX) {
+		if (!(t->xlsx = xlsx_begin(sheet, ncols, names, types, t->why))) {
+			t->failed = 1;
+			return -1;
+		}
 	} else {
 		for (size_t i = 0; i < ncols; i++)
 			t->width[i] = table_width(names[i]);
 	}
 	return 0;
+}
+
+int table_begin(struct table_out *t, FILE *out, enum table_format f, size_t ncols,
+		const char *const *names, const enum table_align *align)
+{
+	return table_begin_sheet(t, out, f, ncols, names, align, NULL, NULL);
+}
+
+static int table_has_control(const char *s)
+{
+	for (; *s; s++)
+		if (table_control(s))
+			return 1;
+	return 0;
+}
+
+/* A row for the workbook: the cells as the CSV writes them (a control
+ * character as '?', line breaks and tabs kept), copied into t->buf only
+ * when they hold such a character. */
+static int table_xlsx_row(struct table_out *t, const char *const *cells)
+{
+	const char *row[TABLE_MAX_COLS];
+	size_t at[TABLE_MAX_COLS];
+
+	sbuf_reset(&t->buf);
+	for (size_t i = 0; i < t->ncols; i++) {
+		const char *s = cells[i] ? cells[i] : "";
+		int rc = 0;
+
+		row[i] = s;
+		at[i] = (size_t)-1;
+		if (!table_has_control(s))
+			continue;
+		at[i] = t->buf.len;
+		for (; *s && !rc; s++) {
+			size_t n = table_control(s);
+
+			rc = sbuf_addc(&t->buf, n ? '?' : *s);
+			if (n)
+				s += n - 1;
+		}
+		if (rc || sbuf_addc(&t->buf, '\0')) {
+			snprintf(t->why, sizeof(t->why), "a row larger than %d bytes", TABLE_MAX_ROW);
+			return -1;
+		}
+	}
+	/* (the buffer may have moved as it grew: the pointers only now) */
+	for (size_t i = 0; i < t->ncols; i++)
+		if (at[i] != (size_t)-1)
+			row[i] = t->buf.p + at[i];
+	return xlsx_row(t->xlsx, row);
 }
 
 int table_row(struct table_out *t, const char *const *cells)
@@ -173,6 +235,8 @@ int table_row(struct table_out *t, const char *const *cells)
 		table_csv_row(t, cells);
 		return ferror(t->out) ? (t->failed = 1, -1) : 0;
 	}
+	if (t->format == TABLE_XLSX)
+		return table_xlsx_row(t, cells) ? (t->failed = 1, -1) : 0;
 	for (size_t i = 0; i < t->ncols; i++) {
 		const char *s = cells[i] ? cells[i] : "";
 		int rc = 0;
@@ -202,10 +266,35 @@ int table_row(struct table_out *t, const char *const *cells)
 
 int table_end(struct table_out *t)
 {
+	if (t->format == TABLE_XLSX) {
+		struct xlsx_out *x = t->xlsx;
+
+		t->xlsx = NULL;
+		sbuf_free(&t->buf);
+		if (t->failed || !x) {
+			xlsx_abort(x);
+			return -1;
+		}
+		return xlsx_end(x, t->out) ? (t->failed = 1, -1) : 0;
+	}
 	if (t->format == TABLE_TEXT && (t->nrows || !t->header_shown))
 		table_text_flush(t);
 	sbuf_free(&t->buf);
 	if (fflush(t->out) != 0 || ferror(t->out))
 		t->failed = 1;
 	return t->failed ? -1 : 0;
+}
+
+void table_abort(struct table_out *t)
+{
+	if (t->format == TABLE_XLSX) {
+		xlsx_abort(t->xlsx);
+		t->xlsx = NULL;
+		sbuf_free(&t->buf);
+		return;
+	}
+	if (t->out)
+		table_end(t);
+	else
+		sbuf_free(&t->buf);
 }
