@@ -1,11 +1,13 @@
 /*
- * accrue balances [--customer N] [--as-of DATE] [--format table|csv]
- *                                                          (SPEC §10, §11)
+ * accrue balances [--customer N] [--as-of DATE] [--format table|csv|xlsx]
+ *                 [--out FILE]                             (SPEC §10, §11)
  *
  * One set-based query, read through a cursor 1000 rows at a time inside one
  * read-only REPEATABLE READ transaction (core/engine/report): one snapshot,
- * and memory that does not grow with the number of customers.  As CSV or an
- * aligned table (core/io/table).
+ * and memory that does not grow with the number of customers.  As CSV, an
+ * aligned table or a workbook (core/io/table; the workbook streams too:
+ * core/io/xlsx), to standard output or to --out FILE, written whole or not
+ * at all.
  *
  * Choices where the contract is silent:
  * - The default format is `table` (a person at a terminal); scripts and the
@@ -26,6 +28,7 @@
  *   spend.  Tiered programs earn on period totals, not per invoice, so they
  *   show 0.00 and list no unposted lines.  A no_points invoice would earn
  *   nothing, so it is neither counted nor listed.
+ * - The workbook's sheet is named "Balances DATE", the as-of date.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -45,7 +48,8 @@
 /* ---- balances ---- */
 
 static const char balances_help[] =
-	"usage: accrue balances [--customer N] [--as-of DATE] [--format table|csv]\n"
+	"usage: accrue balances [--customer N] [--as-of DATE] [--format table|csv|xlsx]\n"
+	"                       [--out FILE]\n"
 	"\n"
 	"Prints the balances of every customer in a program, one row each, ordered\n"
 	"by customer number (numeric numbers first, in numeric order).  A child\n"
@@ -54,7 +58,10 @@ static const char balances_help[] =
 	"  --customer N     only customer N\n"
 	"  --as-of DATE     ledger lines and sales up to and including DATE\n"
 	"                   (YYYY-MM-DD; default: today, or the last close when later)\n"
-	"  --format FORMAT  table (default: aligned columns) or csv\n"
+	"  --format FORMAT  table (default: aligned columns), csv, or xlsx (an Excel\n"
+	"                   workbook: amounts as numbers, codes as text; needs --out\n"
+	"                   or a redirection, not a terminal)\n"
+	"  --out FILE       write FILE (whole or not at all) instead of stdout\n"
 	"\n"
 	"columns: customer,account,program,unit,pending,usable,unposted_pending,\n"
 	"ltd_earned,ltd_used,ltd_expired,ytd_sales,tier\n"
@@ -78,6 +85,10 @@ static const char *const balances_cols[] = {
 static const enum table_align balances_align[] = {
 	TABLE_LEFT, TABLE_LEFT, TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT, TABLE_RIGHT,
 	TABLE_RIGHT, TABLE_RIGHT, TABLE_RIGHT, TABLE_RIGHT, TABLE_RIGHT, TABLE_LEFT,
+};
+static const enum xlsx_cell balances_types[] = {
+	XLSX_TEXT, XLSX_TEXT, XLSX_TEXT, XLSX_TEXT, XLSX_AMOUNT, XLSX_AMOUNT,
+	XLSX_AMOUNT, XLSX_AMOUNT, XLSX_AMOUNT, XLSX_AMOUNT, XLSX_AMOUNT, XLSX_TEXT,
 };
 #define BALANCES_NCOLS (sizeof(balances_cols) / sizeof(balances_cols[0]))
 
@@ -220,7 +231,8 @@ struct balances_row {
 
 #define BALANCES_UNPOSTED_COL 6     /* unposted_pending in balances_cols */
 
-static int balances_emit(struct balances_row *b, struct table_out *t, struct err *e)
+static int balances_emit(struct balances_row *b, struct table_out *t, const struct report_out *o,
+			 struct err *e)
 {
 	const char *cells[BALANCES_NCOLS];
 	const char *p = sbuf_str(&b->cells);
@@ -238,7 +250,7 @@ static int balances_emit(struct balances_row *b, struct table_out *t, struct err
 	cells[BALANCES_NCOLS - 1] = pick >= 0 ? b->names.p + b->name_at[pick] : "";
 	b->active = 0;
 	if (table_row(t, cells))
-		return report_write_failed(e);
+		return report_table_failed(e, t, o);
 	return 0;
 }
 
@@ -345,6 +357,7 @@ static int balances_check_customer(PGconn *db, const char *customer, struct err 
 struct balances_each {
 	struct balances_row *b;
 	struct table_out *t;
+	const struct report_out *o;
 	struct err *e;
 };
 
@@ -355,7 +368,7 @@ static int balances_each_row(void *ctx, PGresult *r, int i)
 	int rc = 0;
 
 	if (b->active && strcmp(sbuf_str(&b->cells), PQgetvalue(r, i, B_CUSTOMER)) != 0)
-		rc = balances_emit(b, x->t, x->e);
+		rc = balances_emit(b, x->t, x->o, x->e);
 	if (!rc && !b->active)
 		rc = balances_start(b, r, i, x->e);
 	if (!rc && !PQgetisnull(r, i, B_DETAIL))
@@ -365,7 +378,7 @@ static int balances_each_row(void *ctx, PGresult *r, int i)
 }
 
 static int balances_run(PGconn *db, const char *as_of, const char *customer,
-			struct table_out *t, struct err *e)
+			struct table_out *t, const struct report_out *o, struct err *e)
 {
 	const char *params[] = {as_of, customer};
 	struct balances_row b = {0};
@@ -385,13 +398,13 @@ static int balances_run(PGconn *db, const char *as_of, const char *customer,
 	}
 	PQclear(r);
 	{
-		struct balances_each each = {&b, t, e};
+		struct balances_each each = {&b, t, o, e};
 
 		rc = report_each(db, e, "FETCH " REPORT_FETCH " FROM balances_rows", balances_each_row,
 				 &each);
 	}
 	if (!rc && b.active)
-		rc = balances_emit(&b, t, e);
+		rc = balances_emit(&b, t, o, e);
 out:
 	sbuf_free(&b.cells);
 	sbuf_free(&b.names);
@@ -405,12 +418,14 @@ int cmd_balances(struct app *a, int argc, char **argv)
 		{"customer", required_argument, NULL, 'c'},
 		{"as-of", required_argument, NULL, 'a'},
 		{"format", required_argument, NULL, 'f'},
+		{"out", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	enum table_format fmt = TABLE_TEXT;
-	const char *customer = NULL;
-	char as_of_text[DATE_FMT_SIZE];
+	const char *customer = NULL, *out = NULL;
+	char as_of_text[DATE_FMT_SIZE], sheet[XLSX_SHEET_NAME_SIZE];
+	struct report_out o;
 	struct table_out t;
 	struct err e = {0};
 	date_t as_of;
@@ -437,6 +452,11 @@ int cmd_balances(struct app *a, int argc, char **argv)
 			if (report_format_arg("balances", optarg, &fmt))
 				return EXIT_USAGE;
 			break;
+		case 'o':
+			if (!*optarg)
+				return app_usage("balances", "--out: empty file name");
+			out = optarg;
+			break;
 		case 'h':
 			fputs(balances_help, stdout);
 			return EXIT_OK;
@@ -448,6 +468,8 @@ int cmd_balances(struct app *a, int argc, char **argv)
 		return app_usage("balances", "unexpected argument \"%s\"", argv[optind]);
 	if (!have_as_of)
 		as_of = app_today(a);
+	if (report_out_check("balances", fmt, out))
+		return EXIT_USAGE;
 
 	if (!(db = app_db(a, &e)))
 		return app_fail(&e);
@@ -466,10 +488,19 @@ int cmd_balances(struct app *a, int argc, char **argv)
 	if (report_begin(db, &e))
 		return app_fail(&e);
 	if (!(rc = customer ? balances_check_customer(db, customer, &e) : 0)) {
-		table_begin(&t, stdout, fmt, BALANCES_NCOLS, balances_cols, balances_align);
-		rc = balances_run(db, as_of_text, customer, &t, &e);
-		if (table_end(&t) && !rc)
-			rc = report_write_failed(&e);
+		xlsx_sheet_name("Balances", as_of_text, sheet);
+		if (!(rc = report_out_open(&o, out, &e))) {
+			if (table_begin_sheet(&t, o.f, fmt, BALANCES_NCOLS, balances_cols, balances_align,
+					      balances_types, sheet))
+				rc = report_table_failed(&e, &t, &o);
+			else
+				rc = balances_run(db, as_of_text, customer, &t, &o, &e);
+			if (rc)
+				table_abort(&t);
+			else if (table_end(&t))
+				rc = report_table_failed(&e, &t, &o);
+			rc = report_out_close(&o, rc, &e);
+		}
 	}
 	report_rollback(db);
 	return rc ? app_fail(&e) : EXIT_OK;

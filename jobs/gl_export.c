@@ -1,5 +1,5 @@
 /*
- * accrue gl export --from D --to D [--format csv|iif|xero] [--program P]
+ * accrue gl export --from D --to D [--format csv|iif|xero|xlsx] [--program P]
  *                  [--out FILE]                            (SPEC §7, §10)
  *
  * The GL journals dated in the range, line by line, read through a cursor
@@ -14,6 +14,12 @@
  *         [gl] xero_tax_rate; at most XERO_LINES lines a file, so a longer
  *         export is several numbered files (FILE-001.csv, FILE-002.csv, …),
  *         never splitting a journal, and needs --out
+ *   xlsx  an Excel workbook of the csv's columns (core/io/xlsx): journal and
+ *         run as whole numbers, date as a date, debit and credit as
+ *         numbers, account, memo and program as text; its sheet is "GL
+ *         YYYY-MM" for a range of exactly one month, else "GL FROM to TO",
+ *         followed by the program with --program (cut to Excel's 31
+ *         characters); not to a terminal
  *
  * Without --out the export goes to stdout; with it, to FILE, written whole
  * or not at all (core/io/files).  The same range gives the same bytes; an
@@ -39,7 +45,7 @@
 #define XERO_FILES 9999           /* numbered files at most */
 
 static const char help[] =
-	"usage: accrue gl export --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|iif|xero]\n"
+	"usage: accrue gl export --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|iif|xero|xlsx]\n"
 	"                        [--program P] [--out FILE]\n"
 	"\n"
 	"Prints the GL journals dated from --from to --to (inclusive):\n"
@@ -50,13 +56,16 @@ static const char help[] =
 	"        from [gl] xero_tax_rate); at most 300 lines a file: a longer export\n"
 	"        is written as FILE-001.csv, FILE-002.csv, ... (needs --out), a\n"
 	"        journal never split between two files\n"
+	"  xlsx  an Excel workbook of the csv's columns: dates as dates, amounts as\n"
+	"        numbers, accounts and programs as text (needs --out or a\n"
+	"        redirection, not a terminal)\n"
 	"\n"
 	"  --program P  only program P's journals\n"
 	"  --out FILE   write FILE (whole or not at all) instead of stdout\n"
 	"\n"
 	"The same range always gives the same bytes; an export marks nothing.\n";
 
-enum gl_format { GL_CSV, GL_IIF, GL_XERO };
+enum gl_format { GL_CSV, GL_IIF, GL_XERO, GL_XLSX };
 
 /* The journals' lines of the range, in journal and line order: $1 from,
  * $2 to, $3 the program or NULL. */
@@ -84,6 +93,8 @@ static const char *const csv_cols[] = {"journal", "date", "account", "debit", "c
 				       "memo", "program", "run"};
 static const enum table_align csv_align[] = {TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT,
 					     TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT};
+static const enum xlsx_cell csv_types[] = {XLSX_INTEGER, XLSX_DATE, XLSX_TEXT, XLSX_AMOUNT,
+					   XLSX_AMOUNT, XLSX_TEXT, XLSX_TEXT, XLSX_INTEGER};
 static const char *const xero_cols[] = {"Narration", "Date", "Description", "AccountCode",
 					"TaxRate", "Amount"};
 static const enum table_align xero_align[] = {TABLE_LEFT, TABLE_LEFT, TABLE_LEFT, TABLE_LEFT,
@@ -95,6 +106,7 @@ struct gl_out {
 	const char *out;            /* --out, or NULL: stdout */
 	int numbered;               /* xero: several files, FILE-001.ext … */
 	const char *tax_rate;
+	char sheet[XLSX_SHEET_NAME_SIZE];   /* xlsx */
 	struct files_out file;
 	int file_open;
 	int nfile;
@@ -108,8 +120,26 @@ struct gl_out {
 
 static int gl_write_failed(struct gl_out *o, const char *what)
 {
+	if (o->t.why[0])
+		return err_set(o->e, EXIT_FAIL, "cannot write %s: %s", what, o->t.why);
 	return err_set(o->e, EXIT_FAIL, "cannot write %s: %s", what,
 		       errno ? strerror(errno) : "output error");
+}
+
+/* The workbook's sheet: "GL YYYY-MM" for exactly one calendar month, else
+ * "GL FROM to TO"; then the program, with --program. */
+static void gl_sheet_name(date_t from, date_t to, const char *program,
+			  char sheet[XLSX_SHEET_NAME_SIZE])
+{
+	char prefix[64], f[DATE_FMT_SIZE], t[DATE_FMT_SIZE];
+
+	date_format(from, f);
+	date_format(to, t);
+	if (from == date_month_start(from) && to == date_month_end(from))
+		snprintf(prefix, sizeof(prefix), "GL %.7s", f);
+	else
+		snprintf(prefix, sizeof(prefix), "GL %s to %s", f, t);
+	xlsx_sheet_name(prefix, program, sheet);
 }
 
 /* FILE-001.csv from FILE.csv (FILE-001 without an extension). */
@@ -169,9 +199,11 @@ static int open_output(struct gl_out *o)
 		o->file_open = 1;
 		o->f = o->file.f;
 	}
-	if (o->fmt == GL_CSV) {
-		table_begin(&o->t, o->f, TABLE_CSV, N(csv_cols), csv_cols, csv_align);
+	if (o->fmt == GL_CSV || o->fmt == GL_XLSX) {
 		o->table_open = 1;
+		if (table_begin_sheet(&o->t, o->f, o->fmt == GL_CSV ? TABLE_CSV : TABLE_XLSX,
+				      N(csv_cols), csv_cols, csv_align, csv_types, o->sheet))
+			return gl_write_failed(o, o->out ? o->file.path : "the export");
 	} else if (o->fmt == GL_XERO) {
 		table_begin(&o->t, o->f, TABLE_CSV, N(xero_cols), xero_cols, xero_align);
 		o->table_open = 1;
@@ -254,7 +286,7 @@ static int gl_line(struct gl_out *o, PGresult *r, int i)
 	if (report_i64(PQgetvalue(r, i, J_DEBIT), &debit, o->e) ||
 	    report_i64(PQgetvalue(r, i, J_CREDIT), &credit, o->e))
 		return o->e->exit;
-	if (o->fmt == GL_CSV) {
+	if (o->fmt == GL_CSV || o->fmt == GL_XLSX) {
 		char d[MONEY_FMT_SIZE], c[MONEY_FMT_SIZE];
 		const char *row[N(csv_cols)] = {
 			journal, PQgetvalue(r, i, J_DATE), PQgetvalue(r, i, J_ACCOUNT),
@@ -333,7 +365,7 @@ static int export(PGconn *db, struct gl_out *o, const char *const p[3])
 out:
 	if (rc) {
 		if (o->table_open)
-			table_end(&o->t);
+			table_abort(&o->t);
 		o->table_open = 0;
 		if (o->file_open)
 			files_out_abort(&o->file);
@@ -406,9 +438,11 @@ int cmd_gl(struct app *a, int argc, char **argv)
 				o.fmt = GL_IIF;
 			else if (!strcmp(optarg, "xero"))
 				o.fmt = GL_XERO;
+			else if (!strcmp(optarg, "xlsx"))
+				o.fmt = GL_XLSX;
 			else
-				return app_usage("gl export", "--format: \"%s\" is not csv, iif or xero",
-						 optarg);
+				return app_usage("gl export", "--format: \"%s\" is not csv, iif, xero "
+						 "or xlsx", optarg);
 			break;
 		case 'p':
 			if (!*optarg)
@@ -433,6 +467,9 @@ int cmd_gl(struct app *a, int argc, char **argv)
 		return app_usage("gl export", "--from and --to are required");
 	if (df > dt)
 		return app_usage("gl export", "--from %s is after --to %s", from, to);
+	if (report_out_check("gl export", o.fmt == GL_XLSX ? TABLE_XLSX : TABLE_CSV, o.out))
+		return EXIT_USAGE;
+	gl_sheet_name(df, dt, program, o.sheet);
 	if (!(db = app_db(a, &e)))
 		return app_fail(&e);
 	{

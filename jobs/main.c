@@ -38,15 +38,19 @@ static const struct command commands[] = {
 	{"worker", cmd_worker, "worker [--run ID]: join a running close from any host"},
 	{"adjust", cmd_adjust, "adjust add|expire-invoice|reverse-expiry ... (see accrue adjust --help)"},
 	{"gl", cmd_gl,
-	 "gl export --from DATE --to DATE [--format csv|iif|xero] [--program P] [--out FILE]"},
-	{"balances", cmd_balances, "balances [--customer N] [--as-of DATE] [--format table|csv]"},
-	{"history", cmd_history, "history --customer N [--from DATE] [--to DATE] [--format table|csv]"},
+	 "gl export --from DATE --to DATE [--format csv|iif|xero|xlsx] [--program P] [--out FILE]"},
+	{"balances", cmd_balances,
+	 "balances [--customer N] [--as-of DATE] [--format table|csv|xlsx] [--out FILE]"},
+	{"history", cmd_history,
+	 "history --customer N [--from DATE] [--to DATE] [--format table|csv|xlsx]\n"
+	 "            [--out FILE]"},
 	{"statements", cmd_statements,
 	 "statements (--customer N | --all) --from DATE --to DATE [--out DIR] [--email] [--no-company-header]"},
 	{"mail", cmd_mail, "mail retry [--resend-interrupted] [--failed]"},
 	{"report", cmd_report, "report --period YYYY-MM [--out FILE.pdf]: finance's month report"},
 	{"reconcile", cmd_reconcile,
-	 "reconcile --as-of DATE [--from DATE] [--format table|csv] [--out FILE]: the GL beside the ledger"},
+	 "reconcile --as-of DATE [--from DATE] [--format table|csv|xlsx] [--out FILE]: the GL beside\n"
+	 "            the ledger"},
 	{"verify", cmd_verify, "verify [--deep]: check every invariant of the books, read-only"},
 	{"runs", cmd_runs, "runs [--limit N] [--format table|csv]: recent runs, status, duration, counts"},
 };

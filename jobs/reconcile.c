@@ -1,5 +1,5 @@
 /*
- * accrue reconcile --as-of D [--from D] [--format table|csv] [--out FILE]
+ * accrue reconcile --as-of D [--from D] [--format table|csv|xlsx] [--out FILE]
  *                                                          (SPEC §13, §10)
  *
  * Per program, the GL beside the ledger, in one snapshot:
@@ -23,7 +23,9 @@
  * and ledger signed as the GL: debits positive, so the liability and the
  * movements that credit it are negative).  A reconcile is recorded as a run
  * of job `reconcile` (its D), so the next one starts the day after.
- * Before any close there is nothing to reconcile: it says so, exit 0.
+ * Before any close there is nothing to reconcile: it says so, exit 0 (a
+ * workbook, which is no place for a sentence, gets its header row only and
+ * the sentence goes to stderr).  The workbook's sheet is "Reconcile D".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,7 +46,8 @@
 #define RECONCILE_ENTRIES_S "100"
 
 static const char help[] =
-	"usage: accrue reconcile --as-of DATE [--from DATE] [--format table|csv] [--out FILE]\n"
+	"usage: accrue reconcile --as-of DATE [--from DATE] [--format table|csv|xlsx]\n"
+	"                        [--out FILE]\n"
 	"\n"
 	"Per program, the GL beside the ledger:\n"
 	"  liability    the liability account's GL balance as of DATE beside the money\n"
@@ -58,7 +61,8 @@ static const char help[] =
 	"  --as-of DATE     the last day (YYYY-MM-DD)\n"
 	"  --from DATE      the first day of the movements (default: the day after the\n"
 	"                   last reconcile as of an earlier day, else the start)\n"
-	"  --format FORMAT  table (default) or csv\n"
+	"  --format FORMAT  table (default), csv, or xlsx (an Excel workbook: amounts\n"
+	"                   as numbers, codes as text; needs --out or a redirection)\n"
 	"  --out FILE       write FILE (whole or not at all) instead of stdout\n"
 	"\n"
 	"columns: program,line,gl,ledger,difference,detail (debits positive)\n";
@@ -66,6 +70,8 @@ static const char help[] =
 static const char *const cols[] = {"program", "line", "gl", "ledger", "difference", "detail"};
 static const enum table_align align[] = {TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT, TABLE_RIGHT,
 					 TABLE_RIGHT, TABLE_LEFT};
+static const enum xlsx_cell types[] = {XLSX_TEXT, XLSX_TEXT, XLSX_AMOUNT, XLSX_AMOUNT,
+				       XLSX_AMOUNT, XLSX_TEXT};
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
 /*
@@ -130,6 +136,7 @@ struct rec {
 	PGconn *db;
 	struct err *e;
 	struct table_out t;
+	struct report_out o;
 	const char *from, *to;       /* from: '-infinity' for the start */
 	long long differences;
 };
@@ -141,7 +148,7 @@ static int row(struct rec *r, const char *program, const char *line, int64_t gl,
 	const char *cells[NCOLS] = {program, line, money_format(gl, g), money_format(ledger, l),
 				    money_format(gl - ledger, d), detail};
 
-	return table_row(&r->t, cells) ? report_write_failed(r->e) : 0;
+	return table_row(&r->t, cells) ? report_table_failed(r->e, &r->t, &r->o) : 0;
 }
 
 /* The entries behind a difference, then the rounding they leave. */
@@ -242,6 +249,27 @@ static int defaults(struct rec *r, char from[DATE_FMT_SIZE], int *closed)
 	return 0;
 }
 
+/* The report to --out or stdout, whole or not at all: its rows, or with
+ * `rows` 0 the header alone. */
+static int output(struct rec *r, enum table_format fmt, const char *out, int rows)
+{
+	char sheet[XLSX_SHEET_NAME_SIZE];
+	int rc;
+
+	xlsx_sheet_name("Reconcile", r->to, sheet);
+	if ((rc = report_out_open(&r->o, out, r->e)))
+		return rc;
+	if (table_begin_sheet(&r->t, r->o.f, fmt, NCOLS, cols, align, types, sheet))
+		rc = report_table_failed(r->e, &r->t, &r->o);
+	else if (rows)
+		rc = reconcile(r);
+	if (rc)
+		table_abort(&r->t);
+	else if (table_end(&r->t))
+		rc = report_table_failed(r->e, &r->t, &r->o);
+	return report_out_close(&r->o, rc, r->e);
+}
+
 int cmd_reconcile(struct app *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -260,8 +288,6 @@ int cmd_reconcile(struct app *a, int argc, char **argv)
 	struct rec r;
 	long long run_id = 0;
 	const char *out = NULL;
-	struct files_out file = {0};
-	int file_open = 0;
 
 	if (app_wants_help(argc, argv)) {
 		fputs(help, stdout);
@@ -304,6 +330,8 @@ int cmd_reconcile(struct app *a, int argc, char **argv)
 		return app_usage("reconcile", "--from %s is after --as-of %s", date_format(from, from_s),
 				 date_format(to, to_s));
 	date_format(to, to_s);
+	if (report_out_check("reconcile", fmt, out))
+		return EXIT_USAGE;
 	memset(&r, 0, sizeof(r));
 	r.e = &e;
 	r.to = to_s;
@@ -314,33 +342,20 @@ int cmd_reconcile(struct app *a, int argc, char **argv)
 		goto fail;
 	if (!closed) {
 		db_exec(r.db, &e, "ROLLBACK", 0, NULL);
-		printf("reconcile: no close has finished yet: nothing to reconcile\n");
-		return EXIT_OK;
+		if (fmt != TABLE_XLSX) {
+			printf("reconcile: no close has finished yet: nothing to reconcile\n");
+			return EXIT_OK;
+		}
+		fprintf(stderr, "accrue reconcile: no close has finished yet: nothing to reconcile "
+			"(the header only)\n");
+		return output(&r, fmt, out, 0) ? app_fail(&e) : EXIT_OK;
 	}
 	if (have_from)
 		date_format(from, from_s);
 	else if (last[0])
 		snprintf(from_s, sizeof(from_s), "%s", last);
 	r.from = from_s[0] ? from_s : "-infinity";
-	if (out) {
-		if (files_out_open(&file, out)) {
-			rc = err_set(&e, EXIT_FAIL, "%s: cannot write: %s", file.failed, strerror(errno));
-			goto fail;
-		}
-		file_open = 1;
-	}
-	table_begin(&r.t, file_open ? file.f : stdout, fmt, NCOLS, cols, align);
-	rc = reconcile(&r);
-	if (table_end(&r.t) && !rc)
-		rc = report_write_failed(&e);
-	if (file_open) {
-		file_open = 0;
-		if (rc)
-			files_out_abort(&file);
-		else if (files_out_commit(&file))
-			rc = err_set(&e, EXIT_FAIL, "%s: cannot write: %s", file.failed, strerror(errno));
-	}
-	if (rc)
+	if ((rc = output(&r, fmt, out, 1)))
 		goto fail;
 	if ((rc = runs_start(r.db, &e, "reconcile", to_s, NULL, &run_id)))
 		goto fail;
@@ -357,8 +372,6 @@ int cmd_reconcile(struct app *a, int argc, char **argv)
 			"listed under it)\n", r.differences);
 	return EXIT_OK;
 fail:
-	if (file_open)
-		files_out_abort(&file);
 	{
 		struct err ignored;
 

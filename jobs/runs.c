@@ -98,7 +98,7 @@ int cmd_runs(struct app *a, int argc, char **argv)
 			break;
 		}
 		case 'f':
-			if (table_parse_format(optarg, &format))
+			if (table_parse_format(optarg, &format) || format == TABLE_XLSX)
 				return app_usage("runs", "--format: \"%s\" is not table or csv", optarg);
 			break;
 		case 'h':

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "db.h"
@@ -90,7 +91,7 @@ int report_parse_opts_error(const char *cmd, int c, char **argv)
 int report_format_arg(const char *cmd, const char *v, enum table_format *f)
 {
 	if (table_parse_format(v, f))
-		return app_usage(cmd, "--format: \"%s\" is not table or csv", v);
+		return app_usage(cmd, "--format: \"%s\" is not table, csv or xlsx", v);
 	return 0;
 }
 
@@ -105,6 +106,55 @@ int report_customer_arg(const char *cmd, const char *v, const char **out)
 int report_write_failed(struct err *e)
 {
 	return err_set(e, EXIT_FAIL, "cannot write the report: %s",
+		       errno ? strerror(errno) : "output error");
+}
+
+/* ---- where a report goes ---- */
+
+int report_out_check(const char *cmd, enum table_format f, const char *path)
+{
+	if (f == TABLE_XLSX && !path && isatty(STDOUT_FILENO))
+		return app_usage(cmd, "--format xlsx writes a workbook, not text for a terminal: "
+				 "give --out FILE.xlsx, or redirect standard output (> FILE.xlsx)");
+	return 0;
+}
+
+int report_out_open(struct report_out *o, const char *path, struct err *e)
+{
+	memset(o, 0, sizeof(*o));
+	o->path = path;
+	o->f = stdout;
+	if (!path)
+		return 0;
+	if (files_out_open(&o->file, path))
+		return err_set(e, EXIT_FAIL, "cannot write %s: %s", o->file.failed, strerror(errno));
+	o->open = 1;
+	o->f = o->file.f;
+	return 0;
+}
+
+int report_out_close(struct report_out *o, int rc, struct err *e)
+{
+	if (!o->open)
+		return rc;
+	o->open = 0;
+	o->f = NULL;
+	if (rc) {
+		files_out_abort(&o->file);
+		return rc;
+	}
+	if (files_out_commit(&o->file))
+		return err_set(e, EXIT_FAIL, "cannot write %s: %s", o->file.failed, strerror(errno));
+	return 0;
+}
+
+int report_table_failed(struct err *e, const struct table_out *t, const struct report_out *o)
+{
+	const char *what = o && o->path ? o->path : "the report";
+
+	if (t->why[0])
+		return err_set(e, EXIT_FAIL, "cannot write %s: %s", what, t->why);
+	return err_set(e, EXIT_FAIL, "cannot write %s: %s", what,
 		       errno ? strerror(errno) : "output error");
 }
 
