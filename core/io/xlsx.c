@@ -370,6 +370,13 @@ int xlsx_end(struct xlsx_out *x, FILE *out)
 	if (!rc && worksheet_ignore_errors(x->ws, LXW_IGNORE_NUMBER_STORED_AS_TEXT, range) !=
 		   LXW_NO_ERROR)
 		rc = xlsx_fail(x, "cannot mark the text cells");
+	/* libxlsxwriter does not check its writes to the sheet's temporary
+	 * file (a full disk, a file size limit): a workbook made from what
+	 * did reach it would be short of rows */
+	if (!rc && x->ws->optimize_tmpfile &&
+	    (fflush(x->ws->optimize_tmpfile) != 0 || ferror(x->ws->optimize_tmpfile)))
+		rc = xlsx_fail(x, "cannot write the sheet's temporary file in %s: %s", x->tmpdir,
+			       errno ? strerror(errno) : "write error");
 	if (rc) {
 		xlsx_release(x);
 		return -1;
