@@ -4,8 +4,10 @@
  * cents (edge values, every amount up to 10,000.00, amounts around each
  * power of ten and a pseudo-random sweep up to the cap), amounts beyond the
  * cap as text, whole numbers, sheet names as Excel takes them, and
- * workbooks written, refused and dropped without leaving a temporary file
- * behind (the sanitizer build checks that nothing leaks).
+ * workbooks written, refused (a cell not of its type, text too long, one
+ * row more than a sheet holds) and dropped without leaving a temporary
+ * file or descriptor behind (the sanitizer build checks that nothing
+ * leaks).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -330,6 +332,28 @@ static void test_workbook_refused(void **state)
 	setenv("TMPDIR", tmpdir, 1);
 }
 
+/* A sheet holds 1,048,576 rows, the header's included: the next is
+ * refused with a message, not dropped. */
+static void test_workbook_row_limit(void **state)
+{
+	static const char *const name[] = {"n"};
+	static const enum xlsx_cell type[] = {XLSX_INTEGER};
+	static const char *const row[] = {"1"};
+	char why[XLSX_WHY_SIZE];
+	struct xlsx_out *x = xlsx_begin("Long", 1, name, type, why);
+
+	(void)state;
+	assert_non_null(x);
+	for (long i = 1; i < XLSX_MAX_ROWS; i++)
+		if (xlsx_row(x, row) != 0)
+			fail_msg("row %ld refused: %s", i + 1, why);
+	assert_int_equal(xlsx_row(x, row), -1);
+	assert_string_equal(why, "more than 1048575 rows: an Excel sheet holds no more "
+			    "(--format csv has no limit)");
+	xlsx_abort(x);
+	expect_no_temporaries();
+}
+
 /* The table in xlsx mode: a write that fails (a full device) is said, and
  * an aborted table writes nothing. */
 static void test_table_xlsx(void **state)
@@ -380,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_sheet_name),
 		cmocka_unit_test(test_workbook_written),
 		cmocka_unit_test(test_workbook_refused),
+		cmocka_unit_test(test_workbook_row_limit),
 		cmocka_unit_test(test_table_xlsx),
 	};
 
