@@ -31,8 +31,12 @@ struct xlsx_out {
 	const enum xlsx_cell *types;
 	lxw_row_t row;                 /* the next row (the header is row 0) */
 	size_t width[XLSX_MAX_COLS];   /* characters, the widest cell so far */
+	char sheet[XLSX_SHEET_NAME_SIZE];  /* the first sheet's name */
+	int nsheets;
 	char *why;
 };
+
+static int xlsx_add_sheet(struct xlsx_out *x, const char *sheet);
 
 /* ---- the pure parts ---- */
 
@@ -122,6 +126,26 @@ void xlsx_sheet_name(const char *prefix, const char *subject, char out[XLSX_SHEE
 		out[o - 1] = '_';
 }
 
+void xlsx_sheet_continued(const char *sheet, int n, char out[XLSX_SHEET_NAME_SIZE])
+{
+	char suffix[16];
+	size_t o = 0, units = 0, slen = (size_t)snprintf(suffix, sizeof(suffix), " (%d)", n);
+
+	for (const char *s = sheet; *s;) {
+		unsigned char c = (unsigned char)*s;
+		size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+		size_t u = len == 4 ? 2 : 1;
+
+		if (units + u + slen > XLSX_SHEET_CHARS || strnlen(s, len) < len)
+			break;
+		memcpy(out + o, s, len);
+		o += len;
+		s += len;
+		units += u;
+	}
+	memcpy(out + o, suffix, slen + 1);
+}
+
 /* ---- the workbook ---- */
 
 static int xlsx_fail(struct xlsx_out *x, const char *fmt, ...)
@@ -152,10 +176,14 @@ static void xlsx_release(struct xlsx_out *x)
 	if (x->wb) {
 		/* a workbook that is not written: libxlsxwriter 1.1.4 frees it
 		 * but leaves the sheet's temporary file open */
-		if (x->ws && x->ws->optimize_tmpfile) {
-			fclose(x->ws->optimize_tmpfile);
-			x->ws->optimize_tmpfile = NULL;
-			x->ws->file = NULL;
+		lxw_worksheet *ws;
+
+		LXW_FOREACH_WORKSHEET(ws, x->wb) {
+			if (ws->optimize_tmpfile) {
+				fclose(ws->optimize_tmpfile);
+				ws->optimize_tmpfile = NULL;
+				ws->file = NULL;
+			}
 		}
 		lxw_workbook_free(x->wb);
 	}
@@ -163,6 +191,57 @@ static void xlsx_release(struct xlsx_out *x)
 	if (x->path[0])
 		unlink(x->path);
 	free(x);
+}
+
+/* A new sheet and its header row: the rows go on there. */
+static int xlsx_add_sheet(struct xlsx_out *x, const char *sheet)
+{
+	if (!(x->ws = workbook_add_worksheet(x->wb, sheet)))
+		return xlsx_fail(x, "cannot add the sheet \"%.40s\" (its temporary file in %.150s?)",
+				 sheet, x->tmpdir);
+	x->nsheets++;
+	for (size_t c = 0; c < x->ncols; c++) {
+		/* room for the filter's button beside a header */
+		x->width[c] = xlsx_chars(x->names[c]) + 3;
+		if (worksheet_write_string(x->ws, 0, (lxw_col_t)c, x->names[c], x->bold) !=
+		    LXW_NO_ERROR)
+			return xlsx_fail(x, "cannot start a sheet: out of memory");
+	}
+	x->row = 1;
+	return 0;
+}
+
+/* The current sheet's last touches, once its rows are written: widths,
+ * autofilter, frozen header (libxlsxwriter writes them when the workbook
+ * closes, so in constant-memory mode too). */
+static int xlsx_finish_sheet(struct xlsx_out *x)
+{
+	lxw_row_t last = x->row - 1;
+	lxw_col_t lastcol = (lxw_col_t)(x->ncols - 1);
+	char range[64];
+
+	for (size_t c = 0; c < x->ncols; c++)
+		if (worksheet_set_column(x->ws, (lxw_col_t)c, (lxw_col_t)c,
+					 (double)(x->width[c] > XLSX_MAX_WIDTH ? XLSX_MAX_WIDTH
+										: x->width[c]),
+					 NULL) != LXW_NO_ERROR)
+			return xlsx_fail(x, "cannot set the column widths");
+	if (worksheet_autofilter(x->ws, 0, 0, last, lastcol) != LXW_NO_ERROR)
+		return xlsx_fail(x, "cannot set the autofilter");
+	worksheet_freeze_panes(x->ws, 1, 0);
+	/* codes as text that look like numbers (00123) are meant so: no
+	 * "number stored as text" mark on them */
+	lxw_rowcol_to_range(range, 0, 0, last, lastcol);
+	if (worksheet_ignore_errors(x->ws, LXW_IGNORE_NUMBER_STORED_AS_TEXT, range) != LXW_NO_ERROR)
+		return xlsx_fail(x, "cannot mark the text cells");
+	/* libxlsxwriter does not check its writes to the sheet's temporary
+	 * file (a full disk, a file size limit): a workbook made from what
+	 * did reach it would be short of rows */
+	if (x->ws->optimize_tmpfile &&
+	    (fflush(x->ws->optimize_tmpfile) != 0 || ferror(x->ws->optimize_tmpfile)))
+		return xlsx_fail(x, "cannot write the sheet's temporary file in %s: %s", x->tmpdir,
+				 errno ? strerror(errno) : "write error");
+	return 0;
 }
 
 struct xlsx_out *xlsx_begin(const char *sheet, size_t ncols, const char *const *names,
@@ -212,11 +291,7 @@ struct xlsx_out *xlsx_begin(const char *sheet, size_t ncols, const char *const *
 	props.created = XLSX_CREATED;
 	if (workbook_set_properties(x->wb, &props) != LXW_NO_ERROR)
 		goto lxw_fail;
-	if (!(x->ws = workbook_add_worksheet(x->wb, sheet))) {
-		snprintf(why, XLSX_WHY_SIZE, "cannot add the sheet \"%.40s\" (its temporary file in %.150s?)",
-			 sheet, x->tmpdir);
-		goto fail;
-	}
+	snprintf(x->sheet, sizeof(x->sheet), "%s", sheet);
 	if (!(x->bold = workbook_add_format(x->wb)) || !(x->text = workbook_add_format(x->wb)) ||
 	    !(x->date = workbook_add_format(x->wb)) || !(x->amount = workbook_add_format(x->wb)) ||
 	    !(x->integer = workbook_add_format(x->wb)))
@@ -226,13 +301,8 @@ struct xlsx_out *xlsx_begin(const char *sheet, size_t ncols, const char *const *
 	format_set_num_format(x->date, "yyyy-mm-dd");
 	format_set_num_format(x->amount, "#,##0.00");
 	format_set_num_format(x->integer, "0");
-	for (size_t c = 0; c < ncols; c++) {
-		/* room for the filter's button beside a header */
-		x->width[c] = xlsx_chars(names[c]) + 3;
-		if (worksheet_write_string(x->ws, 0, (lxw_col_t)c, names[c], x->bold) != LXW_NO_ERROR)
-			goto lxw_fail;
-	}
-	x->row = 1;
+	if (xlsx_add_sheet(x, sheet))
+		goto fail;
 	return x;
 lxw_fail:
 	snprintf(why, XLSX_WHY_SIZE, "cannot start a workbook: out of memory");
@@ -308,9 +378,13 @@ static int xlsx_cell_write(struct xlsx_out *x, size_t c, const char *s)
 int xlsx_row(struct xlsx_out *x, const char *const *cells)
 {
 	if (x->row >= XLSX_MAX_ROWS) {
-		snprintf(x->why, XLSX_WHY_SIZE, "more than %d rows: an Excel sheet holds no more "
-			 "(--format csv has no limit)", XLSX_MAX_ROWS - 1);
-		return -1;
+		/* a sheet is full: the rows go on in the next, under the same
+		 * header, named "NAME (2)", "NAME (3)" ... */
+		char next[XLSX_SHEET_NAME_SIZE];
+
+		xlsx_sheet_continued(x->sheet, x->nsheets + 1, next);
+		if (xlsx_finish_sheet(x) || xlsx_add_sheet(x, next))
+			return -1;
 	}
 	for (size_t c = 0; c < x->ncols; c++)
 		if (cells[c] && *cells[c] && xlsx_cell_write(x, c, cells[c]))
@@ -349,34 +423,9 @@ static int xlsx_copy(struct xlsx_out *x, FILE *out)
 
 int xlsx_end(struct xlsx_out *x, FILE *out)
 {
-	lxw_row_t last = x->row - 1;
-	lxw_col_t lastcol = (lxw_col_t)(x->ncols - 1);
-	char range[64];
 	lxw_error le;
-	int rc = 0;
+	int rc = xlsx_finish_sheet(x);
 
-	for (size_t c = 0; c < x->ncols && !rc; c++)
-		if (worksheet_set_column(x->ws, (lxw_col_t)c, (lxw_col_t)c,
-					 (double)(x->width[c] > XLSX_MAX_WIDTH ? XLSX_MAX_WIDTH
-										: x->width[c]),
-					 NULL) != LXW_NO_ERROR)
-			rc = xlsx_fail(x, "cannot set the column widths");
-	if (!rc && worksheet_autofilter(x->ws, 0, 0, last, lastcol) != LXW_NO_ERROR)
-		rc = xlsx_fail(x, "cannot set the autofilter");
-	worksheet_freeze_panes(x->ws, 1, 0);
-	/* codes as text that look like numbers (00123) are meant so: no
-	 * "number stored as text" mark on them */
-	lxw_rowcol_to_range(range, 0, 0, last, lastcol);
-	if (!rc && worksheet_ignore_errors(x->ws, LXW_IGNORE_NUMBER_STORED_AS_TEXT, range) !=
-		   LXW_NO_ERROR)
-		rc = xlsx_fail(x, "cannot mark the text cells");
-	/* libxlsxwriter does not check its writes to the sheet's temporary
-	 * file (a full disk, a file size limit): a workbook made from what
-	 * did reach it would be short of rows */
-	if (!rc && x->ws->optimize_tmpfile &&
-	    (fflush(x->ws->optimize_tmpfile) != 0 || ferror(x->ws->optimize_tmpfile)))
-		rc = xlsx_fail(x, "cannot write the sheet's temporary file in %s: %s", x->tmpdir,
-			       errno ? strerror(errno) : "write error");
 	if (rc) {
 		xlsx_release(x);
 		return -1;

@@ -2,7 +2,9 @@
  * xlsx: a report's rows as an Excel workbook (`--format xlsx`, SPEC §11:
  * "the same columns as the CSV, typed"), written with libxlsxwriter.
  *
- * One sheet: a bold header row, frozen, an autofilter over the whole
+ * One sheet (and more when the rows pass the 1,048,575 a sheet holds: the
+ * rows go on in "NAME (2)", "NAME (3)" ..., each under the same header):
+ * a bold header row, frozen, an autofilter over the whole
  * table, columns as wide as their content (capped at XLSX_MAX_WIDTH), and
  * each cell typed by its column:
  *   XLSX_TEXT     a string cell (number format `@`), whatever it looks
@@ -62,9 +64,10 @@ struct xlsx_out;
 struct xlsx_out *xlsx_begin(const char *sheet, size_t ncols, const char *const *names,
 			    const enum xlsx_cell *types, char *why);
 
-/* One row of ncols cells (NULL or "" is no cell).  0, or -1 with why set:
- * a cell that is not of its column's type, more rows than a sheet holds,
- * text longer than a cell holds (32,767 characters), a write that failed. */
+/* One row of ncols cells (NULL or "" is no cell); past the rows a sheet
+ * holds, on a new sheet.  0, or -1 with why set: a cell that is not of its
+ * column's type, text longer than a cell holds (32,767 characters), a
+ * write that failed. */
 int xlsx_row(struct xlsx_out *x, const char *const *cells);
 
 /* Finish the sheet (widths, autofilter, frozen header), write the
@@ -106,5 +109,10 @@ int xlsx_integer(const char *s, double *value);
  * character beyond U+FFFF counts as two (Excel counts UTF-16 units).
  */
 void xlsx_sheet_name(const char *prefix, const char *subject, char out[XLSX_SHEET_NAME_SIZE]);
+
+/* The name of the n-th sheet of a table whose first is `sheet` (a name
+ * xlsx_sheet_name made): "Balances 2026-03-31 (2)", the first name cut
+ * (at a whole character) so that the whole stays within 31. */
+void xlsx_sheet_continued(const char *sheet, int n, char out[XLSX_SHEET_NAME_SIZE]);
 
 #endif

@@ -4,11 +4,13 @@
  * cents (edge values, every amount up to 10,000.00, amounts around each
  * power of ten and a pseudo-random sweep up to the cap), amounts beyond the
  * cap as text, whole numbers, sheet names as Excel takes them, and
- * workbooks written, refused (a cell not of its type, text too long, one
- * row more than a sheet holds) and dropped without leaving a temporary
+ * workbooks written (past the rows a sheet holds, on into a second sheet),
+ * refused (a cell not of its type, text too long) and dropped without
+ * leaving a temporary
  * file or descriptor behind (the sanitizer build checks that nothing
  * leaks).
  */
+#define _GNU_SOURCE  /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -332,26 +334,52 @@ static void test_workbook_refused(void **state)
 	setenv("TMPDIR", tmpdir, 1);
 }
 
-/* A sheet holds 1,048,576 rows, the header's included: the next is
- * refused with a message, not dropped. */
+/* A sheet holds 1,048,576 rows, the header's included: the next goes on
+ * in a second sheet, "Long (2)", under the same header; nothing dropped. */
 static void test_workbook_row_limit(void **state)
 {
 	static const char *const name[] = {"n"};
 	static const enum xlsx_cell type[] = {XLSX_INTEGER};
 	static const char *const row[] = {"1"};
-	char why[XLSX_WHY_SIZE];
+	char why[XLSX_WHY_SIZE], *buf = NULL;
+	size_t len = 0;
 	struct xlsx_out *x = xlsx_begin("Long", 1, name, type, why);
+	FILE *out;
 
 	(void)state;
 	assert_non_null(x);
 	for (long i = 1; i < XLSX_MAX_ROWS; i++)
 		if (xlsx_row(x, row) != 0)
 			fail_msg("row %ld refused: %s", i + 1, why);
-	assert_int_equal(xlsx_row(x, row), -1);
-	assert_string_equal(why, "more than 1048575 rows: an Excel sheet holds no more "
-			    "(--format csv has no limit)");
-	xlsx_abort(x);
+	assert_int_equal(xlsx_row(x, row), 0);
+	assert_int_equal(xlsx_row(x, row), 0);
+	assert_non_null(out = open_memstream(&buf, &len));
+	assert_int_equal(xlsx_end(x, out), 0);
+	fclose(out);
+	/* a zip names its members in the clear */
+	assert_non_null(memmem(buf, len, "xl/worksheets/sheet2.xml", 24));
+	assert_null(memmem(buf, len, "xl/worksheets/sheet3.xml", 24));
+	free(buf);
 	expect_no_temporaries();
+}
+
+static void test_sheet_continued(void **state)
+{
+	char out[XLSX_SHEET_NAME_SIZE];
+
+	(void)state;
+	xlsx_sheet_continued("Balances 2026-03-31", 2, out);
+	assert_string_equal(out, "Balances 2026-03-31 (2)");
+	/* 31 characters: cut to 27 for " (2)", to 26 for " (10)" */
+	xlsx_sheet_continued("History ABCDEFGHIJKLMNOPQRSTUV~", 2, out);
+	assert_string_equal(out, "History ABCDEFGHIJKLMNOPQRS (2)");
+	xlsx_sheet_continued("History ABCDEFGHIJKLMNOPQRSTUV~", 10, out);
+	assert_string_equal(out, "History ABCDEFGHIJKLMNOPQR (10)");
+	/* a character beyond U+FFFF counts two and is never split */
+	xlsx_sheet_continued("History ABCDEFGHIJKLMNOPQR\xf0\x9f\x98\x80", 2, out);
+	assert_string_equal(out, "History ABCDEFGHIJKLMNOPQR (2)");
+	xlsx_sheet_continued("History \xc3\xa9", 3, out);
+	assert_string_equal(out, "History \xc3\xa9 (3)");
 }
 
 /* The table in xlsx mode: a write that fails (a full device) is said, and
@@ -405,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_workbook_written),
 		cmocka_unit_test(test_workbook_refused),
 		cmocka_unit_test(test_workbook_row_limit),
+		cmocka_unit_test(test_sheet_continued),
 		cmocka_unit_test(test_table_xlsx),
 	};
 
