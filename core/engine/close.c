@@ -475,10 +475,10 @@ static int stream_accounts(struct closer *c, const char *sql)
 	while ((n = db_copy_row(c->db, c->e, &row)) >= 0) {
 		int nf = db_copy_split(row, (size_t)n, f, 24);
 
-		if (nf >= 1 && f[0] && strcmp(f[0], c->account) != 0) {
+		if (nf > S_ACCOUNT && f[S_ACCOUNT] && strcmp(f[S_ACCOUNT], c->account) != 0) {
 			if ((rc = account_flush(c)))
 				break;
-			text_copy(c->account, sizeof(c->account), f[0]);
+			text_copy(c->account, sizeof(c->account), f[S_ACCOUNT]);
 			if (c->pr && ((c->n.accounts + c->n.accrual_only) & 255) == 0)
 				progress_update(c->pr, c->pr_base + c->n.accounts + c->n.accrual_only);
 		}

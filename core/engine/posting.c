@@ -22,14 +22,14 @@ const struct prog *posting_prog(const struct posting *c, const char *code)
 void posting_tier(struct tier *t, char *const f[POSTING_TIER_FIELDS])
 {
 	memset(t, 0, sizeof(*t));
-	text_copy(t->name, sizeof(t->name), f[0]);
-	text_copy(t->category, sizeof(t->category), f[1]);
-	t->lower_cents = db_int64(f[2]);
-	t->has_upper = f[3] != NULL;
-	t->upper_cents = db_int64(f[3]);
-	t->is_factor = f[5] != NULL;
-	t->rate_ppm = db_int64(f[4]);
-	t->factor_cents = db_int64(f[5]);
+	text_copy(t->name, sizeof(t->name), f[TIER_F_NAME]);
+	text_copy(t->category, sizeof(t->category), f[TIER_F_CATEGORY]);
+	t->lower_cents = db_int64(f[TIER_F_LOWER]);
+	t->has_upper = f[TIER_F_UPPER] != NULL;
+	t->upper_cents = db_int64(f[TIER_F_UPPER]);
+	t->is_factor = f[TIER_F_FACTOR] != NULL;
+	t->rate_ppm = db_int64(f[TIER_F_RATE]);
+	t->factor_cents = db_int64(f[TIER_F_FACTOR]);
 }
 
 /* The columns of load_programs' queries, in the order of their SELECTs. */

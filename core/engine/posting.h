@@ -79,7 +79,11 @@ const struct prog *posting_prog(const struct posting *p, const char *code);
 /* A tier from the text of its columns tier, category, lower_cents,
  * upper_cents, rate_ppm, factor_cents (NULL for SQL NULL), as the close's
  * stream and the programs' query send them. */
-#define POSTING_TIER_FIELDS 6
+/* The fields of a tier row, in the order of the SELECTs that give them
+ * (posting.c's load of the programs' tiers, close.c's HEAD_AND_TIERS):
+ * tier, category, lower_cents, upper_cents, rate_ppm, factor_cents. */
+enum { TIER_F_NAME, TIER_F_CATEGORY, TIER_F_LOWER, TIER_F_UPPER, TIER_F_RATE, TIER_F_FACTOR,
+       POSTING_TIER_FIELDS };
 void posting_tier(struct tier *t, char *const f[POSTING_TIER_FIELDS]);
 
 /* Stage entries: posting_stage_begin, posting_entry..., posting_stage_end. */

@@ -40,13 +40,11 @@ static int xlsx_add_sheet(struct xlsx_out *x, const char *sheet);
 
 /* ---- the pure parts ---- */
 
-int xlsx_amount(const char *s, double *value)
+int xlsx_number(const char *s, int decimals, int64_t *minor)
 {
-	int64_t hundredths;
-
-	switch (decimal_parse(s, 2, &hundredths)) {
+	switch (decimal_parse(s, decimals, minor)) {
 	case DECIMAL_OK:
-		break;
+		return 1;
 	case DECIMAL_RANGE:
 		/* beyond MONEY_MAX_ABS: written as text (decimal_parse refuses
 		 * what is larger) */
@@ -54,26 +52,13 @@ int xlsx_amount(const char *s, double *value)
 	default:
 		return -1;
 	}
-	/* |hundredths| ≤ 10^15 < 2^53: exact as a double, and one correctly
-	 * rounded division gives the double nearest the amount */
-	*value = (double)hundredths / 100.0;
-	return 1;
 }
 
-int xlsx_integer(const char *s, double *value)
+double xlsx_cell_value(int64_t minor, int decimals)
 {
-	int64_t v;
-
-	switch (decimal_parse(s, 0, &v)) {
-	case DECIMAL_OK:
-		break;
-	case DECIMAL_RANGE:
-		return 0;
-	default:
-		return -1;
-	}
-	*value = (double)v;
-	return 1;
+	/* |minor| ≤ 10^15 < 2^53: exact as a double, and one correctly
+	 * rounded division gives the double nearest the amount */
+	return decimals == 2 ? (double)minor / 100.0 : (double)minor;
 }
 
 /* The length of the UTF-8 sequence at s when it is a well-formed one,
@@ -221,6 +206,7 @@ static int xlsx_finish_sheet(struct xlsx_out *x)
 	char range[64];
 
 	for (size_t c = 0; c < x->ncols; c++)
+		/* (a width in characters, which libxlsxwriter takes as a double) */
 		if (worksheet_set_column(x->ws, (lxw_col_t)c, (lxw_col_t)c,
 					 (double)(x->width[c] > XLSX_MAX_WIDTH ? XLSX_MAX_WIDTH
 										: x->width[c]),
@@ -326,7 +312,7 @@ static int xlsx_cell_write(struct xlsx_out *x, size_t c, const char *s)
 	lxw_error le = LXW_NO_ERROR;
 	size_t w = xlsx_chars(s);
 	unsigned long row = (unsigned long)x->row + 1;  /* as Excel numbers it */
-	double v = 0;
+	int64_t minor = 0;
 	int kind;
 	date_t d;
 
@@ -349,21 +335,22 @@ static int xlsx_cell_write(struct xlsx_out *x, size_t c, const char *s)
 		break;
 	}
 	case XLSX_AMOUNT:
-		if ((kind = xlsx_amount(s, &v)) < 0)
-			return xlsx_fail(x, "row %lu, column %s: \"%.40s\" is not an amount", row,
-					 x->names[c], s);
-		if (kind)
+	case XLSX_INTEGER: {
+		int decimals = x->types[c] == XLSX_AMOUNT ? 2 : 0;
+
+		if ((kind = xlsx_number(s, decimals, &minor)) < 0)
+			return xlsx_fail(x, "row %lu, column %s: \"%.40s\" is not %s", row,
+					 x->names[c], s, decimals ? "an amount" : "a whole number");
+		if (kind && decimals)
 			w = xlsx_amount_width(s);
-		le = kind ? worksheet_write_number(x->ws, x->row, col, v, x->amount)
+		/* the int64 becomes the double the file format stores here, in
+		 * the call that writes the cell, and nowhere else */
+		le = kind ? worksheet_write_number(x->ws, x->row, col,
+						   xlsx_cell_value(minor, decimals),
+						   decimals ? x->amount : x->integer)
 			  : worksheet_write_string(x->ws, x->row, col, s, x->text);
 		break;
-	case XLSX_INTEGER:
-		if ((kind = xlsx_integer(s, &v)) < 0)
-			return xlsx_fail(x, "row %lu, column %s: \"%.40s\" is not a whole number", row,
-					 x->names[c], s);
-		le = kind ? worksheet_write_number(x->ws, x->row, col, v, x->integer)
-			  : worksheet_write_string(x->ws, x->row, col, s, x->text);
-		break;
+	}
 	}
 	if (le == LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED)
 		return xlsx_fail(x, "row %lu, column %s: text longer than the 32,767 characters "

@@ -13,7 +13,7 @@
  *                 formulas
  *   XLSX_DATE     YYYY-MM-DD → an Excel date, number format `yyyy-mm-dd`
  *   XLSX_AMOUNT   a plain decimal with 2 decimals (what the CSV prints) →
- *                 a number, number format `#,##0.00`; see xlsx_amount
+ *                 a number, number format `#,##0.00`; see xlsx_number and xlsx_cell_value
  *   XLSX_INTEGER  a whole number (journal and run ids) → a number, format `0`
  * An empty field is no cell at all.  The cells come as the strings the CSV
  * prints, so both formats show the same columns in the same order; only
@@ -81,23 +81,26 @@ void xlsx_abort(struct xlsx_out *x);
 /* ---- the pure parts, for their unit tests ---- */
 
 /*
- * An amount cell's value from the text the CSV prints (2 decimals at
- * most, core/rules/money's decimal_parse): 1 and *value = hundredths /
- * 100.0 when |hundredths| ≤ MONEY_MAX_ABS (10^15, 9,999,999,999,999.99 and
- * 10,000,000,000,000.00 included); 0 when larger (such an amount is written
- * as text, exactly as the CSV prints it); -1 when s is not an amount.
- *
- * Why that cap: a double holds 15 significant decimal digits exactly
- * (DBL_DIG), so up to 10^15 hundredths the double nearest the amount,
- * and the 16 significant digits libxlsxwriter writes it with, read back
- * within a thousandth of a cent of it and print to the same 2 decimals.
- * Past it, the cents would no longer be certain.
+ * A number cell from the text the CSV prints: an amount (decimals 2, core/
+ * rules/money's decimal_parse) or a whole number (decimals 0).  1 and
+ * *minor, the int64 hundredths or units, when |*minor| ≤ MONEY_MAX_ABS
+ * (10^15: 9,999,999,999,999.99 and 10,000,000,000,000.00 included); 0
+ * when larger (such a figure is written as text, exactly as the CSV prints
+ * it); -1 when s is not such a number.
  */
-int xlsx_amount(const char *s, double *value);
+int xlsx_number(const char *s, int decimals, int64_t *minor);
 
-/* An integer cell's value: 1 when |v| ≤ 10^15 (exact in a double), 0
- * when larger (written as text), -1 when s is not a whole number. */
-int xlsx_integer(const char *s, double *value);
+/*
+ * The double a number cell stores, from its int64: called only in the call
+ * that writes the cell, the one place a figure becomes floating point.
+ *
+ * Why the cap of xlsx_number: a double holds 15 significant decimal
+ * digits exactly (DBL_DIG), so up to 10^15 hundredths the double nearest
+ * the amount, and the 16 significant digits libxlsxwriter writes it with,
+ * read back within a thousandth of a cent of it and print to the same 2
+ * decimals.  Past it, the cents would no longer be certain.
+ */
+double xlsx_cell_value(int64_t minor, int decimals);
 
 /*
  * A sheet name from prefix and subject ("History" and "C1001" give
